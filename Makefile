@@ -1,0 +1,48 @@
+# The two commands a newcomer needs:
+#   make demo   set everything up, load demo data and run the portal, worker and JupyterHub
+#   make test   set everything up and run the whole test suite
+SHELL := /bin/bash
+UV := $(shell ./scripts/ensure-uv.sh)
+PY := .venv/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: demo test install frontend messages lint check clean serve
+
+install: .venv/.installed node_modules/.installed lms/static/dist/app.js messages
+
+.venv/.installed: pyproject.toml uv.lock
+	$(UV) sync --frozen
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+lms/static/dist/app.js: node_modules/.installed $(wildcard frontend/*)
+	npm run build
+
+frontend: node_modules/.installed
+	npm run build
+
+messages: .venv/.installed
+	@$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+demo: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	$(PY) manage.py run_demo
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: .venv/.installed
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+check: .venv/.installed
+	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=lms.settings.production SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))') \
+	  DATABASE_URL=sqlite:///var/check.sqlite3 ALLOWED_HOSTS=lyceum.example $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf .venv node_modules lms/static/dist var

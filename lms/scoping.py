@@ -1,0 +1,116 @@
+"""The one place that decides which records a user may see.
+
+Every view, API endpoint, export and admin listing asks this module for a queryset and never filters by
+role itself. The territorial models live in the `lyceums` app; they are looked up through the app
+registry so that `lms` imports no other app.
+
+Roles:
+- republic administrator (a superuser, or a `republic_admin` staff assignment): everything;
+- coordinator: everything in the municipalities (regions) they are assigned to;
+- teacher: the lyceums they are assigned to, and within them only the study groups they teach;
+- student: their own records only.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model, Q, QuerySet
+
+ROLE_REPUBLIC_ADMIN = "republic_admin"
+ROLE_COORDINATOR = "coordinator"
+ROLE_TEACHER = "teacher"
+
+
+def _model(name: str) -> type[Model]:
+    return apps.get_model("lyceums", name)
+
+
+def _assignments(user) -> QuerySet:
+    return _model("StaffAssignment").objects.filter(user=user, user__is_active=True)
+
+
+def is_republic_admin(user) -> bool:
+    """Sees every territory."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or _assignments(user).filter(role=ROLE_REPUBLIC_ADMIN).exists()
+
+
+def is_coordinator(user) -> bool:
+    return (
+        getattr(user, "is_authenticated", False) and _assignments(user).filter(role=ROLE_COORDINATOR).exists()
+    )
+
+
+def is_teacher(user) -> bool:
+    return getattr(user, "is_authenticated", False) and (
+        _assignments(user).filter(role=ROLE_TEACHER).exists()
+        or _model("StudyGroup").objects.filter(teachers=user).exists()
+    )
+
+
+def is_staff_member(user) -> bool:
+    """Teachers, coordinators and administrators: anyone who sees more than their own work."""
+    return is_republic_admin(user) or is_coordinator(user) or is_teacher(user)
+
+
+def visible_regions(user) -> QuerySet:
+    """Municipalities whose numbers the user may see."""
+    Region = _model("Region")
+    if isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return Region.objects.none()
+    if is_republic_admin(user):
+        return Region.objects.all()
+    return Region.objects.filter(
+        staff_assignments__user=user, staff_assignments__role=ROLE_COORDINATOR
+    ).distinct()
+
+
+def visible_lyceums(user) -> QuerySet:
+    """Lyceums the user may see: all of their regions for a coordinator, their own for a teacher."""
+    Lyceum = _model("Lyceum")
+    if not getattr(user, "is_authenticated", False):
+        return Lyceum.objects.none()
+    if is_republic_admin(user):
+        return Lyceum.objects.all()
+    return Lyceum.objects.filter(
+        Q(region__in=visible_regions(user))
+        | Q(staff_assignments__user=user, staff_assignments__role=ROLE_TEACHER)
+        | Q(groups__teachers=user)
+    ).distinct()
+
+
+def visible_groups(user) -> QuerySet:
+    """Study groups: every group of a coordinator's regions, only the taught groups for a teacher."""
+    StudyGroup = _model("StudyGroup")
+    if not getattr(user, "is_authenticated", False):
+        return StudyGroup.objects.none()
+    if is_republic_admin(user):
+        return StudyGroup.objects.all()
+    return StudyGroup.objects.filter(
+        Q(lyceum__region__in=visible_regions(user)) | Q(teachers=user)
+    ).distinct()
+
+
+def visible_learners(user) -> QuerySet:
+    """People whose learning records the user may see; a student sees only themself."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if not getattr(user, "is_authenticated", False):
+        return User.objects.none()
+    if is_republic_admin(user):
+        return User.objects.all()
+    group_ids = visible_groups(user).values("pk")
+    coordinated = visible_regions(user).values("pk")
+    return User.objects.filter(
+        Q(pk=user.pk)
+        | Q(group_memberships__group__in=group_ids)
+        | Q(staff_assignments__lyceum__region__in=coordinated)
+        | Q(staff_assignments__region__in=coordinated)
+    ).distinct()
+
+
+def can_see_learner(user, learner) -> bool:
+    return visible_learners(user).filter(pk=learner.pk).exists()

@@ -1,0 +1,177 @@
+"""The lyceum network: federal subjects, their municipalities (regions), lyceums, study groups, and
+the staff assignments that scope what each person may see."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class FederalSubject(models.Model):
+    """A republic, oblast or krai of the Russian Federation (e.g. the Republic of Tatarstan)."""
+
+    code = models.CharField(_("code"), max_length=16, unique=True, help_text=_("ISO 3166-2, e.g. RU-TA"))
+    name_ru = models.CharField(_("name (Russian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+
+    class Meta:
+        verbose_name = _("federal subject")
+        verbose_name_plural = _("federal subjects")
+        ordering = ["name_ru"]
+
+    def __str__(self) -> str:
+        return self.name_ru
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+
+class Region(models.Model):
+    """A municipality of a federal subject: a municipal district or an urban okrug."""
+
+    class Kind(models.TextChoices):
+        MUNICIPAL_DISTRICT = "municipal_district", _("Municipal district")
+        URBAN_OKRUG = "urban_okrug", _("Urban okrug")
+
+    subject = models.ForeignKey(
+        FederalSubject, on_delete=models.PROTECT, related_name="regions", verbose_name=_("federal subject")
+    )
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    centre_ru = models.CharField(_("administrative centre (Russian)"), max_length=200, blank=True)
+    centre_en = models.CharField(_("administrative centre (English)"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["name_ru"]
+
+    def __str__(self) -> str:
+        return self.name_ru
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+
+class Lyceum(models.Model):
+    """An IT lyceum (or school) of a municipality."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="lyceums", verbose_name=_("municipality")
+    )
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    address = models.CharField(_("address"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("lyceum")
+        verbose_name_plural = _("lyceums")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StudyGroup(models.Model):
+    """A class of students at a lyceum for one academic year, usually following one track."""
+
+    lyceum = models.ForeignKey(
+        Lyceum, on_delete=models.PROTECT, related_name="groups", verbose_name=_("lyceum")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    academic_year = models.PositiveSmallIntegerField(
+        _("academic year"),
+        help_text=_("The calendar year the academic year starts in, e.g. 2026 for 2026/27."),
+    )
+    track = models.ForeignKey(
+        "courses.TrackPage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="study_groups",
+        verbose_name=_("track"),
+    )
+    teachers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="taught_groups", verbose_name=_("teachers")
+    )
+
+    class Meta:
+        verbose_name = _("study group")
+        verbose_name_plural = _("study groups")
+        ordering = ["-academic_year", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lyceum", "academic_year", "name"], name="lyceums_group_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.academic_year}/{(self.academic_year + 1) % 100:02d})"
+
+
+class GroupMembership(models.Model):
+    """A student's place in a study group."""
+
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="memberships")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships"
+    )
+    joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("group membership")
+        verbose_name_plural = _("group memberships")
+        constraints = [models.UniqueConstraint(fields=["group", "student"], name="lyceums_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.student} in {self.group}"
+
+
+class StaffAssignment(models.Model):
+    """A role held over a territory: teacher of a lyceum, coordinator of a municipality, or republic
+    administrator of a federal subject."""
+
+    class Role(models.TextChoices):
+        TEACHER = "teacher", _("Teacher")
+        COORDINATOR = "coordinator", _("Regional coordinator")
+        REPUBLIC_ADMIN = "republic_admin", _("Republic administrator")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_assignments"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    subject = models.ForeignKey(
+        FederalSubject, on_delete=models.CASCADE, null=True, blank=True, related_name="staff_assignments"
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, null=True, blank=True, related_name="staff_assignments"
+    )
+    lyceum = models.ForeignKey(
+        Lyceum, on_delete=models.CASCADE, null=True, blank=True, related_name="staff_assignments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff assignment")
+        verbose_name_plural = _("staff assignments")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role="teacher", lyceum__isnull=False, region__isnull=True)
+                    | Q(role="coordinator", region__isnull=False, lyceum__isnull=True)
+                    | Q(role="republic_admin", region__isnull=True, lyceum__isnull=True)
+                ),
+                name="lyceums_assignment_scope_matches_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "region", "lyceum"],
+                name="lyceums_assignment_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.lyceum or self.region or self.subject or ''}"

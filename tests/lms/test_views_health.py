@@ -1,0 +1,36 @@
+import pytest
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_the_process_alive(client):
+    """/healthz answers 200 JSON without touching the database or the broker."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_reports_database_and_broker_ready(client):
+    """/readyz checks the database and the broker and names each check."""
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+@override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0")
+def test_readyz_is_503_when_the_broker_is_unreachable(client, monkeypatch):
+    """An unreachable broker makes /readyz answer 503 with the broker check marked as failed."""
+    from lms.celery import app
+
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    app.pool.force_close_all()
+    try:
+        response = client.get("/readyz")
+    finally:
+        app.conf.broker_url = None
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["broker"] == "error"
+    assert body["checks"]["database"] == "ok"
