@@ -42,6 +42,7 @@ lint: .venv/.installed
 check: .venv/.installed
 	$(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=lms.settings.production SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))') \
+	  OIDC_RSA_PRIVATE_KEY="$$(openssl genrsa 2048 2>/dev/null)" \
 	  DATABASE_URL=sqlite:///var/check.sqlite3 ALLOWED_HOSTS=lyceum.example $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

@@ -23,6 +23,7 @@ urlpatterns = [
     path("learning/", include("courses.urls")),
     path("network/", include("lyceums.urls")),
     path("exercises/", include("grading.urls")),
+    path("hub/", include("grading.hub_urls")),
 ]
 
 if settings.DEBUG:

@@ -258,3 +258,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- JupyterHub: single sign-on through the portal's OpenID Connect provider, and the hub client.
+OAUTH2_PROVIDER["OAUTH2_VALIDATOR_CLASS"] = "lms.oidc.PortalOAuth2Validator"
+OAUTH2_PROVIDER["SCOPES"]["groups"] = "Your roles on the platform"
+OAUTH2_PROVIDER["ALLOWED_SCHEMES"] = env.list("OAUTH_ALLOWED_SCHEMES", default=["https", "http"])
+JUPYTERHUB_PUBLIC_URL = env("JUPYTERHUB_PUBLIC_URL", default=JUPYTERHUB_URL).rstrip("/")
+JUPYTERHUB_OAUTH_CLIENT_ID = env("JUPYTERHUB_OAUTH_CLIENT_ID", default="jupyterhub")
+JUPYTERHUB_OAUTH_CLIENT_SECRET = env("JUPYTERHUB_OAUTH_CLIENT_SECRET", default="")
+JUPYTERHUB_OAUTH_REDIRECT_URI = env(
+    "JUPYTERHUB_OAUTH_REDIRECT_URI", default=f"{JUPYTERHUB_PUBLIC_URL}/hub/oauth_callback"
+)
+JUPYTERHUB_START_TIMEOUT = env.int("JUPYTERHUB_START_TIMEOUT", default=120)
+JUPYTERHUB_REQUEST_TIMEOUT = env.float("JUPYTERHUB_REQUEST_TIMEOUT", default=10)
+# Logging out of the portal also ends the hub session (see grading.hub_views.signed_out).
+JUPYTERHUB_LOGOUT_WITH_PORTAL = env.bool("JUPYTERHUB_LOGOUT_WITH_PORTAL", default=True)
+ACCOUNT_LOGOUT_REDIRECT_URL = "/hub/signed-out/"

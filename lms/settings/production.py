@@ -33,4 +33,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MIDDLEWARE = list(MIDDLEWARE)
-OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["https"]}
+if not OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]:
+    raise ImproperlyConfigured("OIDC_RSA_PRIVATE_KEY must be set in production (a PEM RSA private key).")
+OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["https"], "ALLOWED_SCHEMES": ["https"]}

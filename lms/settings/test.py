@@ -1,7 +1,8 @@
 """Settings for the test suite: fast hashing, in-memory e-mail, no real broker unless a test asks."""
 
+from ._local_secrets import local_rsa_key
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR, env
+from .base import DATABASES, OAUTH2_PROVIDER, VAR_DIR, env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
@@ -20,3 +21,8 @@ WHITENOISE_AUTOREFRESH = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 LANGUAGE_CODE = "en"
+OAUTH2_PROVIDER = {
+    **OAUTH2_PROVIDER,
+    "OIDC_RSA_PRIVATE_KEY": OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]
+    or local_rsa_key(VAR_DIR / "oidc_rsa_key.pem"),
+}

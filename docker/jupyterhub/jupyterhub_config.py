@@ -1,0 +1,170 @@
+"""The one JupyterHub configuration of the IT-Lyceum platform.
+
+Used unchanged by the one-machine demo, the integration tests, docker compose and Kubernetes (Zero to
+JupyterHub loads it from `hub.extraConfig`). Everything that differs between those comes from
+environment variables; see the JupyterHub section of README.md.
+
+Users log in through the portal, which is an OpenID Connect provider: GenericOAuthenticator with PKCE,
+the username taken from the stable `preferred_username` claim (`u<user id>`) and hub groups from the
+`groups` claim (the user's roles on the portal). The portal talks to the hub REST API as the
+`portal` service with the narrowest set of scopes it needs.
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def required(name: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise SystemExit(f"jupyterhub_config.py: the environment variable {name} must be set")
+    return value
+
+
+# --- Addresses ---------------------------------------------------------------------------------------
+# The public address of the hub (what browsers use) and where the proxy listens.
+HUB_PUBLIC_URL = env("JUPYTERHUB_PUBLIC_URL", env("JUPYTERHUB_URL", "http://127.0.0.1:8001")).rstrip("/")
+c.JupyterHub.bind_url = env("JUPYTERHUB_BIND_URL", HUB_PUBLIC_URL + "/")
+# The hub's own API (behind the proxy) and the proxy's REST API: loopback by default.
+c.JupyterHub.hub_bind_url = env("JUPYTERHUB_HUB_BIND_URL", "http://127.0.0.1:8081")
+if env("JUPYTERHUB_HUB_CONNECT_URL"):
+    c.JupyterHub.hub_connect_url = env("JUPYTERHUB_HUB_CONNECT_URL")
+DATA_DIR = Path(env("JUPYTERHUB_DATA_DIR", str(PROJECT_DIR / "var" / "jupyterhub")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+c.JupyterHub.db_url = env("JUPYTERHUB_DB_URL", f"sqlite:///{DATA_DIR / 'jupyterhub.sqlite'}")
+c.JupyterHub.cookie_secret_file = str(DATA_DIR / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(DATA_DIR / "jupyterhub.pid")
+
+# --- Proxy: configurable-http-proxy from the project's node_modules unless told otherwise --------------
+if env("JUPYTERHUB_PROXY_EXTERNAL") != "1":
+    chp = env("CONFIGPROXY_COMMAND") or str(PROJECT_DIR / "node_modules" / ".bin" / "configurable-http-proxy")
+    if not Path(chp).exists():
+        chp = shutil.which("configurable-http-proxy") or chp
+    c.ConfigurableHTTPProxy.command = [chp]
+    c.ConfigurableHTTPProxy.should_start = True
+else:
+    # compose / Kubernetes run the proxy as its own service.
+    c.ConfigurableHTTPProxy.should_start = False
+c.ConfigurableHTTPProxy.api_url = env("JUPYTERHUB_PROXY_API_URL", "http://127.0.0.1:8002")
+if env("CONFIGPROXY_AUTH_TOKEN"):
+    c.ConfigurableHTTPProxy.auth_token = env("CONFIGPROXY_AUTH_TOKEN")
+
+# --- Authentication: the portal is the OpenID Connect provider ------------------------------------------
+# PORTAL_URL is what the browser is sent to; PORTAL_INTERNAL_URL is how the hub reaches the portal
+# server-to-server (a service name inside compose or a cluster).
+PORTAL_URL = env("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+PORTAL_INTERNAL_URL = env("PORTAL_INTERNAL_URL", PORTAL_URL).rstrip("/")
+c.JupyterHub.authenticator_class = "generic-oauth"
+c.GenericOAuthenticator.client_id = env("JUPYTERHUB_OAUTH_CLIENT_ID", "jupyterhub")
+c.GenericOAuthenticator.client_secret = required("JUPYTERHUB_OAUTH_CLIENT_SECRET")
+c.GenericOAuthenticator.oauth_callback_url = env(
+    "JUPYTERHUB_OAUTH_CALLBACK_URL", HUB_PUBLIC_URL + "/hub/oauth_callback"
+)
+c.GenericOAuthenticator.authorize_url = PORTAL_URL + "/oauth/authorize/"
+c.GenericOAuthenticator.token_url = PORTAL_INTERNAL_URL + "/oauth/token/"
+c.GenericOAuthenticator.userdata_url = PORTAL_INTERNAL_URL + "/oauth/userinfo/"
+c.GenericOAuthenticator.scope = ["openid", "profile", "email", "groups"]
+c.GenericOAuthenticator.enable_pkce = True
+c.GenericOAuthenticator.login_service = env("JUPYTERHUB_LOGIN_SERVICE", "IT-Lyceum")
+# `u<portal user id>`: stable when the e-mail address or the name changes, safe as a Unix user name.
+c.GenericOAuthenticator.username_claim = "preferred_username"
+c.GenericOAuthenticator.manage_groups = True
+c.GenericOAuthenticator.auth_state_groups_key = "oauth_user.groups"
+_allowed_groups = {g for g in env("JUPYTERHUB_ALLOWED_GROUPS").split(",") if g}
+if _allowed_groups:
+    c.GenericOAuthenticator.allowed_groups = _allowed_groups
+else:
+    c.GenericOAuthenticator.allow_all = True
+# No portal role becomes a hub administrator: hub admins could reach every student's server. Teachers
+# read student notebooks through the portal, which fetches a copy.
+c.GenericOAuthenticator.admin_groups = set()
+c.GenericOAuthenticator.admin_users = set()
+# Auth state (the portal's access token) is not needed by the servers: keep it off.
+c.Authenticator.enable_auth_state = False
+# Logging out of the hub sends the user back to the portal (the portal's logout in turn visits
+# /hub/logout, see the README).
+c.GenericOAuthenticator.logout_redirect_url = env("JUPYTERHUB_LOGOUT_REDIRECT_URL", PORTAL_URL + "/")
+c.GenericOAuthenticator.validate_server_cert = env("JUPYTERHUB_VALIDATE_PORTAL_CERT", "1") == "1"
+c.GenericOAuthenticator.http_request_kwargs = {"request_timeout": 10, "connect_timeout": 5}
+
+# --- The portal's service token: the narrowest scopes the portal needs ----------------------------------
+#   admin:users     create the hub user before their first server start (JupyterHub grants user
+#                   creation with no narrower scope)
+#   read:users      is the user there, is their server ready
+#   read:servers    spawn progress
+#   servers         start and stop servers
+#   access:servers  the Jupyter contents API through the proxy: place and fetch notebooks
+# The service has no OAuth client and no URL, so its token is never handed to a browser.
+PORTAL_SERVICE_TOKEN = env("JUPYTERHUB_API_TOKEN")
+if PORTAL_SERVICE_TOKEN:
+    c.JupyterHub.services = [{"name": "portal", "api_token": PORTAL_SERVICE_TOKEN}]
+    c.JupyterHub.load_roles = [
+        {
+            "name": "portal",
+            "description": "The IT-Lyceum portal: users, their servers and notebooks",
+            "scopes": ["admin:users", "read:users", "read:servers", "servers", "access:servers"],
+            "services": ["portal"],
+        }
+    ]
+
+# Idle servers are stopped by the culler that Zero to JupyterHub installs (docker/k8s/z2jh-values.yaml);
+# on one machine a server simply runs until its user stops it or the hub stops.
+
+# --- Spawner: local processes on one machine, Docker for compose, Kubernetes for a cluster -------------
+SPAWNER = env("JUPYTERHUB_SPAWNER", "local")
+c.Spawner.default_url = "/lab"
+c.Spawner.start_timeout = int(env("JUPYTERHUB_START_TIMEOUT", "120"))
+c.Spawner.http_timeout = int(env("JUPYTERHUB_HTTP_TIMEOUT", "60"))
+c.Spawner.mem_limit = env("JUPYTERHUB_MEM_LIMIT", "1G") or None
+c.Spawner.cpu_limit = float(env("JUPYTERHUB_CPU_LIMIT", "1"))
+if SPAWNER == "local":
+    # Every user's files live in a directory of their own; the single-user server is JupyterLab from the
+    # same virtual environment as the hub.
+    c.JupyterHub.spawner_class = "simple"
+    users_dir = Path(env("JUPYTERHUB_USERS_DIR", str(DATA_DIR / "users")))
+    users_dir.mkdir(parents=True, exist_ok=True)
+    c.SimpleLocalProcessSpawner.home_dir_template = str(users_dir / "{username}")
+    c.Spawner.cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
+    c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV"]
+    if os.geteuid() == 0:
+        # Containers and CI often run everything as root; the single-user server refuses that by default.
+        c.Spawner.args = ["--ServerApp.allow_root=True"]
+    # Resource limits are not enforced by local processes; compose and Kubernetes enforce them.
+    c.Spawner.mem_limit = None
+    c.Spawner.cpu_limit = None
+elif SPAWNER == "docker":
+    c.JupyterHub.spawner_class = "dockerspawner.DockerSpawner"
+    c.DockerSpawner.image = env("JUPYTERHUB_SINGLEUSER_IMAGE", "quay.io/jupyter/scipy-notebook:2025-03-14")
+    c.DockerSpawner.network_name = env("DOCKER_NETWORK_NAME", "lyceum")
+    c.DockerSpawner.remove = True
+    c.DockerSpawner.notebook_dir = "/home/jovyan/work"
+    c.DockerSpawner.volumes = {"jupyterhub-user-{username}": "/home/jovyan/work"}
+    c.JupyterHub.hub_ip = "0.0.0.0"  # noqa: S104 - reached by the user containers on the compose network
+elif SPAWNER == "kubernetes":
+    # Zero to JupyterHub configures KubeSpawner itself (image, profiles, storage, limits); nothing here.
+    pass
+else:
+    raise SystemExit(f"jupyterhub_config.py: unknown JUPYTERHUB_SPAWNER={SPAWNER!r}")
+
+# --- Browser security -----------------------------------------------------------------------------------
+c.JupyterHub.cookie_max_age_days = float(env("JUPYTERHUB_COOKIE_MAX_AGE_DAYS", "1"))
+_https = HUB_PUBLIC_URL.startswith("https://")
+# Served from its own origin, the hub is never framed by anything but itself.
+c.JupyterHub.tornado_settings = {
+    "headers": {"Content-Security-Policy": "frame-ancestors 'self'", "X-Content-Type-Options": "nosniff"},
+    "cookie_options": {"secure": True, "samesite": "Lax"} if _https else {"samesite": "Lax"},
+    # Answer a start request at once (202) so that the portal shows progress instead of waiting.
+    "slow_spawn_timeout": 0,
+}
+c.JupyterHub.log_level = env("JUPYTERHUB_LOG_LEVEL", "INFO")
+c.JupyterHub.cleanup_servers = env("JUPYTERHUB_CLEANUP_SERVERS", "1") == "1"

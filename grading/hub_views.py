@@ -1,0 +1,292 @@
+"""JupyterHub from the portal: open an exercise in JupyterLab, submit from it, and let teachers read a
+copy of a student's notebook.
+
+The views only translate between HTTP and `grading.hub.HubClient`; a hub that is down or a server that
+does not start becomes a message on the page and nothing is written or lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lms import scoping
+
+from .hub import HubClient, HubError, NotebookNotFound, ServerStatus, hub_username
+from .models import Exercise
+
+logger = logging.getLogger(__name__)
+
+
+def get_client() -> HubClient:
+    """The hub client the views use (one place for tests and settings to reach)."""
+    return HubClient()
+
+
+# --- where an exercise's notebook lives ------------------------------------------------------------------
+def notebook_path(exercise: Exercise) -> str:
+    """`<course-slug>/<exercise-slug>.ipynb` in the student's JupyterLab tree."""
+    course = getattr(exercise, "course", None)
+    folder = getattr(course, "slug", "") or "exercises"
+    return f"{folder}/{exercise.slug}.ipynb"
+
+
+def release_notebook(exercise: Exercise) -> dict:
+    """The starter notebook students receive (the release version, without solutions)."""
+    field = getattr(exercise, "release_notebook", None)
+    if not field:
+        raise HubError(_("This exercise has no starter notebook yet."))
+    with field.open("rb") as handle:
+        return json.loads(handle.read().decode("utf-8"))
+
+
+def _back(request: HttpRequest, fallback: str = "/") -> HttpResponseRedirect:
+    target = request.POST.get("next") or request.GET.get("next") or request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = fallback
+    return HttpResponseRedirect(target)
+
+
+def _fail(request: HttpRequest, error: HubError) -> None:
+    logger.warning("JupyterHub: %s (%s)", error, error.detail)
+    messages.error(request, str(error))
+
+
+# --- open in JupyterLab --------------------------------------------------------------------------------
+@login_required
+@require_POST
+def open_exercise(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    """Make sure the hub user exists and their server is starting; then show the progress page (or go
+    straight to the notebook when the server is already up)."""
+    exercise = get_object_or_404(Exercise, pk=exercise_id)
+    client = get_client()
+    username = hub_username(request.user)
+    try:
+        client.ensure_user(username)
+        status = client.start_server(username)
+    except HubError as error:
+        _fail(request, error)
+        return _back(request)
+    if status.ready:
+        return redirect("hub:launch", exercise_id=exercise.pk)
+    return redirect("hub:starting", exercise_id=exercise.pk)
+
+
+@login_required
+@require_GET
+@never_cache
+def starting(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    """The progress page shown while the server starts; it polls `status` and moves on when ready."""
+    exercise = get_object_or_404(Exercise, pk=exercise_id)
+    try:
+        status = get_client().server_status(hub_username(request.user), with_progress=True)
+    except HubError as error:
+        _fail(request, error)
+        status = None
+    if status is not None and status.ready:
+        return redirect("hub:launch", exercise_id=exercise.pk)
+    return render(
+        request,
+        "grading/hub/starting.html",
+        {"exercise": exercise, "status": status, "failed": status is None},
+    )
+
+
+@login_required
+@require_GET
+@never_cache
+def status(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    """The progress bar fragment, polled by the progress page; tells htmx to go on once ready."""
+    exercise = get_object_or_404(Exercise, pk=exercise_id)
+    failed = False
+    try:
+        current: ServerStatus | None = get_client().server_status(
+            hub_username(request.user), with_progress=True
+        )
+    except HubError as error:
+        logger.warning("JupyterHub status: %s (%s)", error, error.detail)
+        current, failed = None, True
+    if current is not None and not current.running:
+        failed = True
+    response = render(
+        request, "grading/hub/_progress.html", {"exercise": exercise, "status": current, "failed": failed}
+    )
+    if current is not None and current.ready:
+        response["HX-Redirect"] = reverse("hub:launch", kwargs={"exercise_id": exercise.pk})
+    return response
+
+
+@login_required
+@require_GET
+@never_cache
+def launch(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    """Place the starter notebook unless the student already has one, then open it in JupyterLab."""
+    exercise = get_object_or_404(Exercise, pk=exercise_id)
+    client = get_client()
+    username = hub_username(request.user)
+    path = notebook_path(exercise)
+    try:
+        current = client.server_status(username)
+        if not current.ready:
+            return redirect("hub:starting", exercise_id=exercise.pk)
+        if not client.exists(username, path):
+            client.put_notebook(username, path, release_notebook(exercise))
+    except HubError as error:
+        _fail(request, error)
+        return redirect("hub:starting", exercise_id=exercise.pk)
+    return HttpResponseRedirect(client.lab_url(username, path))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reset(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    """Replace the student's notebook with the starter after an explicit confirmation; the old notebook
+    is kept next to it under a dated name."""
+    exercise = get_object_or_404(Exercise, pk=exercise_id)
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        if request.method == "POST":
+            messages.error(request, _("Tick the box to confirm that you want to start over."))
+        return render(request, "grading/hub/reset_confirm.html", {"exercise": exercise})
+    client = get_client()
+    username = hub_username(request.user)
+    path = notebook_path(exercise)
+    try:
+        starter = release_notebook(exercise)
+        client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
+        if client.exists(username, path):
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - a local file name
+            client.rename(username, path, path.removesuffix(".ipynb") + f".before-reset-{stamp}.ipynb")
+        client.put_notebook(username, path, starter, overwrite=True)
+    except HubError as error:
+        _fail(request, error)
+        return render(request, "grading/hub/reset_confirm.html", {"exercise": exercise})
+    messages.success(request, _("The starter notebook is back; your previous notebook was kept next to it."))
+    return HttpResponseRedirect(client.lab_url(username, path))
+
+
+# --- submit from JupyterLab ----------------------------------------------------------------------------
+@login_required
+@require_POST
+def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    """Fetch the student's current notebook from their server and submit it for grading."""
+    exercise = get_object_or_404(Exercise, pk=exercise_id)
+    client = get_client()
+    username = hub_username(request.user)
+    path = notebook_path(exercise)
+    try:
+        client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
+        notebook = client.get_notebook(username, path)
+    except NotebookNotFound:
+        messages.error(request, _("There is no notebook for this exercise in JupyterLab yet: open it first."))
+        return _back(request)
+    except HubError as error:
+        _fail(request, error)
+        return _back(request)
+    from . import services  # the grading pipeline (imported here: it is the heavier half of the app)
+
+    try:
+        submission = services.submission_create(
+            student=request.user,
+            exercise=exercise,
+            notebook_bytes=notebook,
+            filename=path.rsplit("/", 1)[-1],
+            source="hub",
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(request)
+    messages.success(request, _("Your notebook was submitted from JupyterLab and is being graded."))
+    if hasattr(submission, "get_absolute_url"):
+        return HttpResponseRedirect(submission.get_absolute_url())
+    return _back(request)
+
+
+# --- a teacher reads a copy of a student's notebook ------------------------------------------------------
+@login_required
+@require_GET
+@never_cache
+def student_notebook(request: HttpRequest, exercise_id: int, student_id: int) -> HttpResponse:
+    """A read-only copy of a student's current notebook, fetched by the portal. Only people who may see
+    the student's records (`lms.scoping`) get it; nobody is given access to the student's server."""
+    exercise = get_object_or_404(Exercise, pk=exercise_id)
+    student = get_object_or_404(get_user_model(), pk=student_id)
+    if student != request.user and not (
+        scoping.is_staff_member(request.user) and scoping.can_see_learner(request.user, student)
+    ):
+        raise PermissionDenied
+    client = get_client()
+    username = hub_username(student)
+    path = notebook_path(exercise)
+    notebook, error_message = None, ""
+    try:
+        if client.get_user(username) is None:
+            raise NotebookNotFound
+        client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
+        raw = client.get_notebook(username, path)
+    except NotebookNotFound:
+        error_message = _("The student has not opened this exercise in JupyterLab yet.")
+    except HubError as error:
+        logger.warning("JupyterHub: %s (%s)", error, error.detail)
+        error_message = str(error)
+    else:
+        if request.GET.get("download") == "1":
+            response = HttpResponse(raw, content_type="application/x-ipynb+json")
+            response["Content-Disposition"] = f'attachment; filename="{username}-{exercise.slug}.ipynb"'
+            response["X-Content-Type-Options"] = "nosniff"
+            return response
+        notebook = _readable_cells(json.loads(raw))
+    return render(
+        request,
+        "grading/hub/student_notebook.html",
+        {"exercise": exercise, "student": student, "cells": notebook, "error_message": error_message},
+    )
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def _readable_cells(notebook: dict) -> list[dict]:
+    """Cells reduced to what can be shown safely: source and plain-text or PNG outputs. Student-made
+    HTML and JavaScript are never rendered."""
+    cells = []
+    for cell in notebook.get("cells", []):
+        outputs = []
+        for output in cell.get("outputs", []) or []:
+            data = output.get("data") or {}
+            if output.get("output_type") == "stream":
+                outputs.append({"text": _text(output.get("text"))})
+            elif output.get("output_type") == "error":
+                outputs.append({"text": f"{output.get('ename')}: {output.get('evalue')}", "error": True})
+            elif "image/png" in data:
+                outputs.append({"png": _text(data["image/png"]).replace("\n", "")})
+            elif "text/plain" in data:
+                outputs.append({"text": _text(data["text/plain"])})
+        cells.append(
+            {"type": cell.get("cell_type", "code"), "source": _text(cell.get("source")), "outputs": outputs}
+        )
+    return cells
+
+
+# --- logging out of the portal ends the hub session too --------------------------------------------------
+@require_GET
+def signed_out(request: HttpRequest) -> HttpResponse:
+    """Where the portal's logout lands: on to the hub's logout, which clears the hub cookie and sends the
+    browser back to the portal's home page."""
+    if settings.JUPYTERHUB_LOGOUT_WITH_PORTAL and settings.JUPYTERHUB_PUBLIC_URL:
+        return HttpResponseRedirect(f"{settings.JUPYTERHUB_PUBLIC_URL}/hub/logout")
+    return HttpResponseRedirect("/")
