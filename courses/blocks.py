@@ -1,8 +1,11 @@
 """StreamField blocks that lessons are built from."""
 
+import re
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks import StructValue
@@ -31,6 +34,17 @@ class CaptionedImageBlock(blocks.StructBlock):
     image = ImageBlock(label=_("Image"))
     caption = blocks.CharBlock(required=False, label=_("Caption"))
 
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        image = value["image"]
+        if image is None or getattr(image, "decorative", False):
+            context["alt"] = ""
+        else:
+            context["alt"] = (
+                getattr(image, "contextual_alt_text", "") or value["caption"] or image.default_alt_text
+            )
+        return context
+
     class Meta:
         icon = "image"
         template = "courses/blocks/image.html"
@@ -41,6 +55,26 @@ class VideoBlock(blocks.StructBlock):
     video = EmbedBlock(label=_("Video URL"), help_text=_("A link to a video on a supported hosting service."))
     title = blocks.CharBlock(required=False, label=_("Title"))
     transcript = blocks.TextBlock(required=False, label=_("Transcript"))
+
+    def get_context(self, value, parent_context=None):
+        """Resolve the embed here so the template can fall back to a plain link, and give the player
+        frame a title (screen readers announce frames by it)."""
+        from wagtail.embeds.embeds import get_embed
+        from wagtail.embeds.exceptions import EmbedException
+
+        context = super().get_context(value, parent_context=parent_context)
+        url = value["video"].url if value["video"] else ""
+        title = value["title"] or _("Video")
+        context.update({"video_url": url, "video_title": title, "embed_html": ""})
+        if url:
+            try:
+                html = get_embed(url).html
+            except EmbedException:
+                html = ""
+            if html and "<iframe" in html and " title=" not in html:
+                html = html.replace("<iframe", format_html('<iframe title="{}"', title), 1)
+            context["embed_html"] = mark_safe(html)  # noqa: S308 - HTML from the configured oEmbed finders
+        return context
 
     class Meta:
         icon = "media"
@@ -64,6 +98,22 @@ class CodeBlock(blocks.StructBlock):
     language = blocks.ChoiceBlock(choices=LANGUAGE_CHOICES, default="python", label=_("Language"))
     code = blocks.TextBlock(label=_("Code"))
     caption = blocks.CharBlock(required=False, label=_("Caption"))
+
+    def get_context(self, value, parent_context=None):
+        """Highlight the listing on the server with Pygments (no script, no CDN)."""
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import TextLexer, get_lexer_by_name
+        from pygments.util import ClassNotFound
+
+        context = super().get_context(value, parent_context=parent_context)
+        try:
+            lexer = get_lexer_by_name(value["language"]) if value["language"] != "text" else TextLexer()
+        except ClassNotFound:
+            lexer = TextLexer()
+        html = highlight(value["code"], lexer, HtmlFormatter(cssclass="highlight", wrapcode=True))
+        context["highlighted"] = mark_safe(html)  # noqa: S308 - Pygments escapes the source
+        return context
 
     class Meta:
         icon = "code"
@@ -124,6 +174,37 @@ class QuizBlock(blocks.StructBlock):
     title = blocks.CharBlock(label=_("Title"), default=_("Check yourself"))
     pass_mark = blocks.IntegerBlock(min_value=0, max_value=100, default=70, label=_("Pass mark, %"))
     questions = blocks.ListBlock(QuizQuestionBlock(), min_num=1, label=_("Questions"))
+
+    def get_context(self, value, parent_context=None):
+        """The questions for the form (texts only: which answers are correct never reaches the page),
+        and the learner's latest attempt at this quiz when there is one."""
+        context = super().get_context(value, parent_context=parent_context)
+        parent_context = parent_context or {}
+        feedback = (parent_context.get("quiz_feedback") or {}).get(value["quiz_id"])
+        questions = []
+        for index, question in enumerate(value["questions"]):
+            item = {
+                "index": index,
+                "text": question["question"],
+                "multiple": bool(question["multiple"]),
+                "choices": [{"index": i, "text": c["text"]} for i, c in enumerate(question["choices"])],
+            }
+            if feedback and index < len(feedback["questions"]):
+                item["feedback"] = feedback["questions"][index]
+            questions.append(item)
+        page = parent_context.get("page")
+        context.update(
+            {
+                "quiz_id": value["quiz_id"],
+                "dom_id": "quiz-" + re.sub(r"[^A-Za-z0-9_-]", "", str(value["quiz_id"])),
+                "quiz_title": value["title"],
+                "quiz_pass_mark": value["pass_mark"],
+                "quiz_questions": questions,
+                "attempt": feedback["attempt"] if feedback else None,
+                "lesson_pk": getattr(page, "pk", None),
+            }
+        )
+        return context
 
     class Meta:
         icon = "tick-inverse"

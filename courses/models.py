@@ -183,16 +183,31 @@ class LessonPage(Page):
 
     @property
     def course(self) -> CoursePage:
-        return CoursePage.objects.get(pk=self.get_parent().pk)
+        from .selectors import course_for_lesson
+
+        return course_for_lesson(lesson=self)
 
     def activity_blocks(self) -> list:
         """The quiz and notebook-exercise blocks a learner must pass, in page order."""
         return [block for block in self.body if block.block_type in ("quiz", "notebook_exercise")]
 
     def serve(self, request, *args, **kwargs):
+        """Only the course's learners and staff see a lesson; anyone else is sent to the course page,
+        which invites them to enrol."""
+        from django.contrib import messages
+        from django.shortcuts import redirect
+
+        from .selectors import can_view_lessons, course_for_lesson
         from .services import lesson_visit
 
+        course = course_for_lesson(lesson=self)
+        enrolment = None
         if request.user.is_authenticated:
+            enrolment = Enrolment.objects.filter(user=request.user, course=course).first()
+        if not can_view_lessons(user=request.user, course=course, enrolment=enrolment):
+            messages.info(request, _("Enrol in the course to open its lessons."))
+            return redirect(course.get_url(request) or "/")
+        if enrolment is not None and enrolment.status != Enrolment.Status.WITHDRAWN:
             lesson_visit(user=request.user, lesson=self)
         return super().serve(request, *args, **kwargs)
 

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
-from .models import CoursePage, Enrolment, LessonPage, TrackPage
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from wagtail.models import Page
+
+from lms import scoping
+
+from .models import (
+    ActivityResult,
+    CatalogPage,
+    Certificate,
+    CoursePage,
+    Enrolment,
+    LessonPage,
+    LessonProgress,
+    QuizAttempt,
+    TrackPage,
+)
+
+ACTIVITY_BLOCK_TYPES = {"quiz": ActivityResult.Kind.QUIZ, "notebook_exercise": ActivityResult.Kind.EXERCISE}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Catalogue
 
 
 def featured_tracks() -> QuerySet[TrackPage]:
@@ -13,23 +37,302 @@ def featured_tracks() -> QuerySet[TrackPage]:
 
 
 def track_courses(*, track: TrackPage) -> QuerySet[CoursePage]:
+    """The live courses of a track, in the editors' order."""
     return CoursePage.objects.live().public().child_of(track).order_by("path")
 
 
-def catalog_context(*, catalog, params) -> dict:
-    return {"tracks": featured_tracks(), "courses": CoursePage.objects.live().public().descendant_of(catalog)}
+def catalog_page() -> CatalogPage | None:
+    """The live catalogue page (there is at most one)."""
+    return CatalogPage.objects.live().order_by("path").first()
+
+
+def catalog_courses(
+    *,
+    catalog: Page,
+    track: TrackPage | None = None,
+    audience: str = "",
+    level: str = "",
+    format: str = "",  # noqa: A002 - the field's name
+    query: str = "",
+) -> list[CoursePage]:
+    """The catalogue's live courses matching the filters; with a query, searched with Wagtail search
+    (PostgreSQL full-text search on PostgreSQL) and ordered by relevance."""
+    courses = CoursePage.objects.live().public().descendant_of(catalog)
+    if track is not None:
+        courses = courses.child_of(track)
+    for name, value in (("audience", audience), ("level", level), ("format", format)):
+        if value:
+            courses = courses.filter(**{name: value})
+    if query:
+        return list(courses.search(query))
+    return list(courses.order_by("path"))
+
+
+def catalog_context(*, catalog: CatalogPage, params) -> dict:
+    """Everything the catalogue page shows: the tracks, the filter form and the matching courses, each
+    course annotated with its track. A fixed number of queries whatever the number of courses."""
+    from .forms import CatalogFilterForm
+
+    tracks = list(featured_tracks().descendant_of(catalog))
+    form = CatalogFilterForm(params or None, tracks=tracks)
+    filters: dict = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "track": next((t for t in tracks if t.code == data["track"]), None),
+            "audience": data["audience"],
+            "level": data["level"],
+            "format": data["format"],
+            "query": data["q"].strip(),
+        }
+    courses = catalog_courses(catalog=catalog, **filters)
+    tracks_by_path = {track.path: track for track in tracks}
+    for course in courses:
+        course.track_page = tracks_by_path.get(course.path[: -Page.steplen])
+    return {
+        "tracks": tracks,
+        "form": form,
+        "courses": courses,
+        "filtered": any(filters.values()),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Courses and lessons
 
 
 def course_lessons(*, course: CoursePage) -> QuerySet[LessonPage]:
+    """The live lessons of a course, in order."""
     return LessonPage.objects.live().child_of(course).order_by("path")
 
 
+def required_lesson_ids(*, course: CoursePage) -> list[int]:
+    return list(course_lessons(course=course).filter(required=True).values_list("pk", flat=True))
+
+
+def course_for_lesson(*, lesson: LessonPage) -> CoursePage:
+    """The course a lesson belongs to (its parent page), in one query."""
+    return CoursePage.objects.get(path=lesson.path[: -Page.steplen])
+
+
+def enrolment_is_open(*, course: CoursePage, now=None) -> bool:
+    """Whether the course's enrolment window is open now (an unset bound is no bound)."""
+    now = now or timezone.now()
+    if course.enrolment_opens and now < course.enrolment_opens:
+        return False
+    return not (course.enrolment_closes and now >= course.enrolment_closes)
+
+
+def active_enrolment_count(*, course: CoursePage) -> int:
+    return Enrolment.objects.filter(course=course, status=Enrolment.Status.ACTIVE).count()
+
+
+def can_view_lessons(*, user, course: CoursePage, enrolment: Enrolment | None = None) -> bool:
+    """Lesson bodies are for the course's learners (active or completed), and for staff: editors
+    (anyone allowed into the Wagtail admin), teachers, coordinators and administrators."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if enrolment is None:
+        enrolment = Enrolment.objects.filter(user=user, course=course).first()
+    if enrolment is not None and enrolment.status != Enrolment.Status.WITHDRAWN:
+        return True
+    return user.is_superuser or user.has_perm("wagtailadmin.access_admin") or scoping.is_staff_member(user)
+
+
+def lesson_activity_ids(*, lesson: LessonPage) -> list[tuple[str, str]]:
+    """`(kind, activity_id)` for every activity block of the lesson, in page order: the quiz id of a
+    quiz, the exercise's primary key (as a string) of a notebook exercise. Read from the stored
+    content, without loading the exercises."""
+    activities = []
+    for item in lesson.body.raw_data:
+        kind = ACTIVITY_BLOCK_TYPES.get(item["type"])
+        if kind == ActivityResult.Kind.QUIZ:
+            activities.append((kind, str(item["value"]["quiz_id"])))
+        elif kind == ActivityResult.Kind.EXERCISE and item["value"].get("exercise"):
+            activities.append((kind, str(item["value"]["exercise"])))
+    return activities
+
+
+def quiz_block_value(*, lesson: LessonPage, quiz_id: str):
+    """The value of the lesson's quiz block with this id, or None."""
+    for block in lesson.body:
+        if block.block_type == "quiz" and block.value["quiz_id"] == quiz_id:
+            return block.value
+    return None
+
+
+@dataclass
+class Progress:
+    """A learner's progress through one course."""
+
+    total: int = 0
+    done: int = 0
+    completed: bool = False
+    next_lesson: LessonPage | None = None
+    done_ids: set[int] = field(default_factory=set)
+
+    @property
+    def percent(self) -> int:
+        if self.completed:
+            return 100
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def _progress_for(*, user, courses: list[CoursePage], completed_ids: set[int] = frozenset()) -> dict:
+    """Progress per course id for several courses, in two queries whatever their number."""
+    result = {course.pk: Progress(completed=course.pk in completed_ids) for course in courses}
+    if not courses:
+        return result
+    by_path = {course.path: course.pk for course in courses}
+    children = reduce(or_, (Q(path__startswith=course.path, depth=course.depth + 1) for course in courses))
+    lessons = list(LessonPage.objects.live().filter(children).order_by("path"))
+    done = set(
+        LessonProgress.objects.filter(
+            user=user, lesson__in=[lesson.pk for lesson in lessons], completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+    for lesson in lessons:
+        progress = result[by_path[lesson.path[: -Page.steplen]]]
+        lesson.is_done = lesson.pk in done
+        if lesson.is_done:
+            progress.done_ids.add(lesson.pk)
+        if lesson.required:
+            progress.total += 1
+            progress.done += lesson.is_done
+        if progress.next_lesson is None and not lesson.is_done:
+            progress.next_lesson = lesson
+    return result
+
+
+def course_progress(*, user, course: CoursePage) -> Progress:
+    """The share of the course's required lessons the learner has completed, and the next lesson."""
+    completed = Enrolment.objects.filter(user=user, course=course, status=Enrolment.Status.COMPLETED).exists()
+    return _progress_for(user=user, courses=[course], completed_ids={course.pk} if completed else set())[
+        course.pk
+    ]
+
+
 def course_context(*, course: CoursePage, user) -> dict:
+    """The course page: its lessons (with done marks for the learner), the learner's enrolment and
+    progress, and whether enrolment is possible."""
     enrolment = None
     if user.is_authenticated:
-        enrolment = Enrolment.objects.filter(user=user, course=course).first()
-    return {"lessons": course_lessons(course=course), "enrolment": enrolment}
+        enrolment = Enrolment.objects.filter(user=user, course=course).select_related("certificate").first()
+    lessons = list(course_lessons(course=course))
+    progress = None
+    if enrolment is not None:
+        completed = {course.pk} if enrolment.status == Enrolment.Status.COMPLETED else set()
+        progress = _progress_for(user=user, courses=[course], completed_ids=completed)[course.pk]
+        for lesson in lessons:
+            lesson.is_done = lesson.pk in progress.done_ids
+    is_open = enrolment_is_open(course=course)
+    seats_left = None
+    if course.capacity is not None:
+        seats_left = max(course.capacity - active_enrolment_count(course=course), 0)
+    certificate = getattr(enrolment, "certificate", None) if enrolment else None
+    return {
+        "lessons": lessons,
+        "enrolment": enrolment,
+        "progress": progress,
+        "certificate": certificate,
+        "can_view_lessons": can_view_lessons(user=user, course=course, enrolment=enrolment),
+        "enrolment_open": is_open,
+        "seats_left": seats_left,
+        "can_enrol": is_open and seats_left != 0,
+        "track": course.get_parent().specific,
+    }
+
+
+def _quiz_feedback(*, lesson: LessonPage, user) -> dict:
+    """quiz id → the learner's latest attempt with per-question correctness and explanations."""
+    quizzes = {block.value["quiz_id"]: block.value for block in lesson.body if block.block_type == "quiz"}
+    if not quizzes or not user.is_authenticated:
+        return {}
+    feedback: dict = {}
+    for attempt in QuizAttempt.objects.filter(user=user, lesson=lesson, quiz_id__in=quizzes).order_by(
+        "-created_at", "-pk"
+    ):
+        if attempt.quiz_id in feedback:
+            continue
+        questions = []
+        for index, question in enumerate(quizzes[attempt.quiz_id]["questions"]):
+            correct = [i for i, choice in enumerate(question["choices"]) if choice["correct"]]
+            chosen = attempt.answers.get(str(index), [])
+            questions.append(
+                {"chosen": chosen, "correct": chosen == correct, "explanation": question["explanation"]}
+            )
+        feedback[attempt.quiz_id] = {"attempt": attempt, "questions": questions}
+    return feedback
 
 
 def lesson_context(*, lesson: LessonPage, user) -> dict:
-    return {"course": lesson.course}
+    """The lesson page: its course, the course's lessons with done marks, the previous and next lesson,
+    and the learner's latest quiz results."""
+    course = course_for_lesson(lesson=lesson)
+    lessons = list(course_lessons(course=course))
+    done: set[int] = set()
+    if user.is_authenticated:
+        done = set(
+            LessonProgress.objects.filter(
+                user=user, lesson__in=[item.pk for item in lessons], completed_at__isnull=False
+            ).values_list("lesson_id", flat=True)
+        )
+    position = next((i for i, item in enumerate(lessons) if item.pk == lesson.pk), None)
+    for item in lessons:
+        item.is_done = item.pk in done
+    previous_lesson = next_lesson = None
+    if position is not None:
+        previous_lesson = lessons[position - 1] if position > 0 else None
+        next_lesson = lessons[position + 1] if position + 1 < len(lessons) else None
+    return {
+        "course": course,
+        "lessons": lessons,
+        "lesson_done": lesson.pk in done,
+        "previous_lesson": previous_lesson,
+        "next_lesson": next_lesson,
+        "quiz_feedback": _quiz_feedback(lesson=lesson, user=user),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# My learning and certificates
+
+
+def learner_enrolments(*, user) -> list[Enrolment]:
+    """The learner's current and completed enrolments, newest first, each with `.progress` (a
+    `Progress`) and its certificate. A fixed number of queries whatever the number of enrolments."""
+    enrolments = list(
+        Enrolment.objects.filter(user=user)
+        .exclude(status=Enrolment.Status.WITHDRAWN)
+        .select_related("course", "certificate")
+        .order_by("-created_at", "-pk")
+    )
+    courses = [enrolment.course for enrolment in enrolments]
+    completed = {e.course_id for e in enrolments if e.status == Enrolment.Status.COMPLETED}
+    progress = _progress_for(user=user, courses=courses, completed_ids=completed)
+    for enrolment in enrolments:
+        enrolment.progress = progress[enrolment.course_id]
+    return enrolments
+
+
+def certificate_for_download(*, user, number: str) -> Certificate | None:
+    """The certificate with this number if the user may download it: its owner, and staff who may see
+    the learner (see `lms.scoping`)."""
+    certificate = (
+        Certificate.objects.select_related("enrolment__user", "enrolment__course")
+        .filter(number=number)
+        .first()
+    )
+    if certificate is None or not getattr(user, "is_authenticated", False):
+        return None
+    if certificate.enrolment.user_id == user.pk or scoping.can_see_learner(user, certificate.enrolment.user):
+        return certificate
+    return None
+
+
+def certificate_by_code(*, code: str) -> Certificate | None:
+    """The certificate a verification code belongs to, or None."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    return Certificate.objects.filter(verification_code=code).first()

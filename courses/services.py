@@ -1,19 +1,346 @@
-"""Writes for enrolment, progress, quizzes, completion and certificates."""
+"""Writes for enrolment, progress, quizzes, completion and certificates.
+
+Completion is derived in one direction only: an activity result may complete its lesson, a lesson may
+complete the enrolment, and a completed enrolment gets its certificate. Completion is never taken back
+by a later, worse result: a certificate, once issued, stays (it can be revoked explicitly).
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils import timezone
+from decimal import Decimal
 
-from .models import LessonPage, LessonProgress
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from .models import (
+    ActivityResult,
+    Certificate,
+    CoursePage,
+    Enrolment,
+    LessonPage,
+    LessonProgress,
+    QuizAttempt,
+)
+from .selectors import (
+    course_for_lesson,
+    enrolment_is_open,
+    lesson_activity_ids,
+    quiz_block_value,
+    required_lesson_ids,
+)
+
+# ---------------------------------------------------------------------------------------------------
+# Enrolment
+
+
+def _placement(user) -> tuple[int | None, int | None]:
+    resolver = getattr(settings, "ENROLMENT_PLACEMENT_RESOLVER", "")
+    if not resolver:
+        return None, None
+    return import_string(resolver)(user)
+
+
+@transaction.atomic
+def enrolment_create(
+    *,
+    user,
+    course: CoursePage,
+    source: str = Enrolment.Source.SELF,
+    lyceum_id: int | None = None,
+    region_id: int | None = None,
+) -> Enrolment:
+    """Enrol the learner in the course, or return the enrolment they already have.
+
+    Respects the course's enrolment window and capacity. The course row is locked for the duration of
+    the transaction, so two learners racing for the last place cannot both get it. A withdrawn
+    enrolment is re-activated (subject to the same rules). When the lyceum and municipality are not
+    given they are snapshotted from `settings.ENROLMENT_PLACEMENT_RESOLVER`.
+    """
+    if not getattr(user, "is_authenticated", False):
+        raise ValidationError(_("Log in to enrol."))
+    # Lock the course row: every enrolment into this course is serialised behind this lock.
+    course = CoursePage.objects.select_for_update(of=("self",)).get(pk=course.pk)
+    existing = Enrolment.objects.select_for_update().filter(user=user, course=course).first()
+    if existing is not None and existing.status != Enrolment.Status.WITHDRAWN:
+        return existing
+
+    if not enrolment_is_open(course=course):
+        raise ValidationError(_("Enrolment in this course is closed."), code="enrolment_closed")
+    if course.capacity is not None:
+        taken = Enrolment.objects.filter(course=course, status=Enrolment.Status.ACTIVE).count()
+        if taken >= course.capacity:
+            raise ValidationError(_("This course is full."), code="course_full")
+
+    if lyceum_id is None and region_id is None:
+        lyceum_id, region_id = _placement(user)
+
+    now = timezone.now()
+    if existing is not None:
+        existing.status = Enrolment.Status.ACTIVE
+        existing.source = source
+        existing.created_at = now
+        existing.completed_at = None
+        existing.lyceum_id, existing.region_id = lyceum_id, region_id
+        existing.full_clean()
+        existing.save()
+        return existing
+
+    enrolment = Enrolment(
+        user=user, course=course, source=source, lyceum_id=lyceum_id, region_id=region_id, created_at=now
+    )
+    enrolment.full_clean(validate_unique=False, validate_constraints=False)
+    enrolment.save()
+    # Lessons taken while not enrolled (e.g. by a teacher previewing the course) may already complete it.
+    _course_completion_evaluate(user=user, course=course)
+    enrolment.refresh_from_db()
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_withdraw(*, enrolment: Enrolment) -> Enrolment:
+    """Withdraw from an active course. A completed course cannot be withdrawn from."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status == Enrolment.Status.COMPLETED:
+        raise ValidationError(_("You have completed this course: it cannot be withdrawn from."))
+    if enrolment.status == Enrolment.Status.WITHDRAWN:
+        return enrolment
+    enrolment.status = Enrolment.Status.WITHDRAWN
+    enrolment.save(update_fields=["status"])
+    return enrolment
+
+
+# ---------------------------------------------------------------------------------------------------
+# Progress and completion
 
 
 @transaction.atomic
 def lesson_visit(*, user, lesson: LessonPage) -> LessonProgress:
-    """Record that the learner opened the lesson."""
+    """Record that the learner opened the lesson; a lesson without activities is complete once seen."""
     now = timezone.now()
-    progress, created = LessonProgress.objects.get_or_create(user=user, lesson=lesson)
+    progress, created = LessonProgress.objects.get_or_create(
+        user=user, lesson=lesson, defaults={"first_visited_at": now, "last_visited_at": now}
+    )
     if not created:
         progress.last_visited_at = now
         progress.save(update_fields=["last_visited_at"])
+    Enrolment.objects.filter(user=user, course_id=lesson.get_parent().pk).update(last_activity_at=now)
+    return _lesson_completion_evaluate(user=user, lesson=lesson, progress=progress)
+
+
+def _lesson_completion_evaluate(
+    *, user, lesson: LessonPage, progress: LessonProgress | None = None
+) -> LessonProgress:
+    if progress is None:
+        progress, _created = LessonProgress.objects.get_or_create(user=user, lesson=lesson)
+    if progress.completed_at is not None:
+        return progress
+    required = {activity_id for _kind, activity_id in lesson_activity_ids(lesson=lesson)}
+    if required:
+        passed = set(
+            ActivityResult.objects.filter(
+                user=user, lesson=lesson, activity_id__in=required, passed=True
+            ).values_list("activity_id", flat=True)
+        )
+        if not required <= passed:
+            return progress
+    progress.completed_at = timezone.now()
+    progress.save(update_fields=["completed_at"])
+    _course_completion_evaluate(user=user, course=course_for_lesson(lesson=lesson))
     return progress
+
+
+def _course_completion_evaluate(*, user, course: CoursePage) -> Enrolment | None:
+    enrolment = (
+        Enrolment.objects.select_for_update()
+        .filter(user=user, course=course, status=Enrolment.Status.ACTIVE)
+        .first()
+    )
+    if enrolment is None:
+        return None
+    required = set(required_lesson_ids(course=course))
+    done = set(
+        LessonProgress.objects.filter(
+            user=user, lesson_id__in=required, completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+    if not required or not required <= done:
+        return enrolment
+    enrolment.status = Enrolment.Status.COMPLETED
+    enrolment.completed_at = timezone.now()
+    enrolment.save(update_fields=["status", "completed_at"])
+    if course.issues_certificate:
+        certificate_issue(enrolment=enrolment)
+    return enrolment
+
+
+@transaction.atomic
+def activity_result_record(
+    *,
+    user,
+    lesson: LessonPage,
+    activity_id: str,
+    kind: str,
+    score,
+    max_score,
+    pass_mark: int | None = None,
+) -> ActivityResult:
+    """Store the learner's result for one activity (a quiz or a notebook exercise) of a lesson.
+
+    Overwrites the previous result: the caller decides whether it records the best or the last one.
+    `passed` is set when `score / max_score` reaches the pass mark (the course's `pass_mark` unless one
+    is given, in percent). Then re-evaluates completion of the lesson and of the course (which may
+    complete the enrolment and issue the certificate).
+    """
+    score = Decimal(str(score))
+    max_score = Decimal(str(max_score))
+    if kind not in ActivityResult.Kind.values:
+        raise ValidationError(_("Unknown activity kind: %(kind)s") % {"kind": kind})
+    if max_score < 0 or score < 0 or score > max_score:
+        raise ValidationError(_("The score must be between 0 and the maximum score."))
+    if pass_mark is None:
+        pass_mark = course_for_lesson(lesson=lesson).pass_mark
+    passed = score * 100 >= max_score * pass_mark if max_score > 0 else True
+
+    result = ActivityResult.objects.select_for_update().filter(
+        user=user, lesson=lesson, activity_id=activity_id
+    ).first() or ActivityResult(user=user, lesson=lesson, activity_id=activity_id)
+    result.kind = kind
+    result.score = score
+    result.max_score = max_score
+    result.passed = passed
+    result.full_clean(validate_unique=False, validate_constraints=False)
+    result.save()
+    _lesson_completion_evaluate(user=user, lesson=lesson)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# Quizzes
+
+
+def _parse_answers(quiz: dict, data) -> dict[str, list[int]]:
+    answers: dict[str, list[int]] = {}
+    for index, question in enumerate(quiz["questions"]):
+        raw = data.getlist(f"q{index}") if hasattr(data, "getlist") else data.get(f"q{index}", [])
+        if isinstance(raw, str | int):
+            raw = [raw]
+        chosen = set()
+        for item in raw:
+            try:
+                choice = int(item)
+            except (TypeError, ValueError):
+                raise ValidationError(_("The answers sent are not valid.")) from None
+            if not 0 <= choice < len(question["choices"]):
+                raise ValidationError(_("The answers sent are not valid."))
+            chosen.add(choice)
+        if len(chosen) > 1 and not question["multiple"]:
+            raise ValidationError(_("Choose only one answer to question %(n)s.") % {"n": index + 1})
+        if not chosen:
+            message = _("Answer every question (question %(n)s has no answer).")
+            raise ValidationError(message % {"n": index + 1})
+        answers[str(index)] = sorted(chosen)
+    return answers
+
+
+@transaction.atomic
+def quiz_attempt_submit(*, user, lesson: LessonPage, quiz_id: str, data) -> QuizAttempt:
+    """Check a learner's answers to a quiz of the lesson against the lesson's live content.
+
+    `data` maps `q<index>` to the chosen answer indices (a QueryDict or a dict of lists). A question
+    scores a point when exactly the correct answers are chosen. The attempt is stored, and the best
+    attempt so far is recorded as the activity result.
+    """
+    quiz = quiz_block_value(lesson=lesson, quiz_id=quiz_id)
+    if quiz is None:
+        raise ValidationError(_("This quiz no longer exists."))
+    answers = _parse_answers(quiz, data)
+    score = 0
+    for index, question in enumerate(quiz["questions"]):
+        correct = [i for i, choice in enumerate(question["choices"]) if choice["correct"]]
+        if answers[str(index)] == correct:
+            score += 1
+    max_score = len(quiz["questions"])
+    pass_mark = quiz["pass_mark"]
+    passed = score * 100 >= max_score * pass_mark
+    attempt = QuizAttempt(
+        user=user,
+        lesson=lesson,
+        quiz_id=quiz_id,
+        answers=answers,
+        score=score,
+        max_score=max_score,
+        passed=passed,
+    )
+    attempt.full_clean()
+    attempt.save()
+
+    previous = ActivityResult.objects.filter(user=user, lesson=lesson, activity_id=quiz_id).first()
+    if previous is None or previous.max_score != max_score or score >= previous.score:
+        activity_result_record(
+            user=user,
+            lesson=lesson,
+            activity_id=quiz_id,
+            kind=ActivityResult.Kind.QUIZ,
+            score=score,
+            max_score=max_score,
+            pass_mark=pass_mark,
+        )
+    return attempt
+
+
+# ---------------------------------------------------------------------------------------------------
+# Certificates
+
+
+@transaction.atomic
+def certificate_issue(*, enrolment: Enrolment) -> Certificate:
+    """Issue the certificate of a completed enrolment (or return the one it has).
+
+    The number is `ITL-<year>-<serial>`, the serial sequential within the year. Two issues racing for
+    the same serial are resolved by the database's unique constraint: the loser retries with the next.
+    """
+    existing = Certificate.objects.filter(enrolment=enrolment).first()
+    if existing is not None:
+        return existing
+    if enrolment.status != Enrolment.Status.COMPLETED:
+        raise ValidationError(_("Only a completed course earns a certificate."))
+    course = enrolment.course
+    user = enrolment.user
+    issued_at = enrolment.completed_at or timezone.now()
+    year = timezone.localtime(issued_at).year
+    for _attempt in range(20):
+        last = Certificate.objects.filter(year=year).order_by("-serial").values_list("serial", flat=True)
+        serial = (last.first() or 0) + 1
+        certificate = Certificate(
+            enrolment=enrolment,
+            number=f"ITL-{year}-{serial:06d}",
+            year=year,
+            serial=serial,
+            learner_name=user.get_full_name(),
+            course_title=course.title,
+            hours=course.duration_hours,
+            issued_at=issued_at,
+        )
+        certificate.full_clean(validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                certificate.save()
+        except IntegrityError:
+            existing = Certificate.objects.filter(enrolment=enrolment).first()
+            if existing is not None:
+                return existing
+            continue
+        return certificate
+    raise RuntimeError("could not allocate a certificate number")
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate) -> Certificate:
+    """Mark a certificate revoked; the verification page then says so."""
+    Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    certificate.refresh_from_db()
+    return certificate

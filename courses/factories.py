@@ -1,0 +1,172 @@
+"""Factories for tests and demo data: people, the page tree (home → catalogue → track → course →
+lesson) and learning records.
+
+The page factories attach each new page under its parent with `add_child`, building the missing
+ancestors on the way: a `LessonPageFactory()` alone creates a home page (made the default site's root),
+the catalogue, a track and a course.
+"""
+
+from __future__ import annotations
+
+import factory
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
+
+from .blocks import new_quiz_id
+from .models import CatalogPage, CoursePage, Enrolment, LessonPage, TrackPage
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+
+    email = factory.Sequence(lambda n: f"learner{n}@example.org")
+    full_name = factory.Faker("name", locale="ru_RU")
+    password = "password"  # noqa: S105 - test accounts only
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class.objects.create_user(*args, **kwargs)
+
+
+def home_page() -> Page:
+    """The site's home page (a `content.HomePage`), created under the tree root and made the default
+    site's root page when there is none. Looked up through the app registry: `courses` does not import
+    `content`."""
+    HomePage = apps.get_model("content", "HomePage")
+    home = HomePage.objects.order_by("path").first()
+    if home is None:
+        root = Page.get_first_root_node()
+        if root is None:  # a transactional test flushed the tree Wagtail's migrations made
+            Locale.objects.get_or_create(
+                language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+            )
+            root = Page.add_root(instance=Page(title="Root", slug="root"))
+        home = HomePage(title="IT-Lyceum", slug="it-lyceum")
+        root.add_child(instance=home)
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
+    elif site.root_page_id != home.pk:
+        site.root_page = home
+        site.save()
+    return home
+
+
+def catalog_page() -> CatalogPage:
+    """The catalogue page under the home page, created when missing."""
+    catalog = CatalogPage.objects.order_by("path").first()
+    if catalog is None:
+        catalog = CatalogPage(title="Catalogue", slug="catalogue")
+        home_page().add_child(instance=catalog)
+    return catalog
+
+
+class PageFactory(factory.django.DjangoModelFactory):
+    """Creates the page as a child of `parent` (a page), live."""
+
+    class Meta:
+        abstract = True
+
+    title = factory.Sequence(lambda n: f"Page {n}")
+    slug = factory.Sequence(lambda n: f"page-{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, **kwargs):
+        page = model_class(*args, **kwargs)
+        parent.add_child(instance=page)
+        page.save_revision().publish()
+        return page
+
+
+class TrackPageFactory(PageFactory):
+    class Meta:
+        model = TrackPage
+
+    parent = factory.LazyFunction(catalog_page)
+    title = factory.Sequence(lambda n: f"Track {n}")
+    slug = factory.Sequence(lambda n: f"track-{n}")
+    code = factory.Sequence(lambda n: f"track-{n}")
+    summary = factory.Faker("sentence")
+
+
+class CoursePageFactory(PageFactory):
+    class Meta:
+        model = CoursePage
+
+    parent = factory.SubFactory(TrackPageFactory)
+    title = factory.Sequence(lambda n: f"Course {n}")
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    summary = factory.Faker("sentence")
+    duration_hours = 36
+
+
+class LessonPageFactory(PageFactory):
+    class Meta:
+        model = LessonPage
+
+    parent = factory.SubFactory(CoursePageFactory)
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    slug = factory.Sequence(lambda n: f"lesson-{n}")
+    body: list = []
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    user = factory.SubFactory(UserFactory)
+    course = factory.SubFactory(CoursePageFactory)
+    created_at = factory.LazyFunction(timezone.now)
+
+
+# --- Lesson body helpers: raw StreamField data, as the editor stores it.
+
+
+def quiz_block(
+    *, questions: list[dict] | None = None, quiz_id: str | None = None, pass_mark: int = 70
+) -> dict:
+    """A quiz block. `questions` items: {"question", "choices": [(text, correct)], "multiple",
+    "explanation"}; by default one question whose second answer is right."""
+    if questions is None:
+        questions = [
+            {
+                "question": "2 + 2 = ?",
+                "choices": [("3", False), ("4", True), ("5", False)],
+                "explanation": "Two and two make four.",
+            }
+        ]
+    return {
+        "type": "quiz",
+        "value": {
+            "quiz_id": quiz_id or new_quiz_id(),
+            "title": "Check yourself",
+            "pass_mark": pass_mark,
+            "questions": [
+                {
+                    "question": q["question"],
+                    "multiple": q.get("multiple", False),
+                    "explanation": q.get("explanation", ""),
+                    "choices": [{"text": text, "correct": correct} for text, correct in q["choices"]],
+                }
+                for q in questions
+            ],
+        },
+    }
+
+
+def exercise_block(*, exercise_id: int) -> dict:
+    """A notebook-exercise block referring to a `grading.Exercise` by primary key."""
+    return {"type": "notebook_exercise", "value": {"exercise": exercise_id, "intro": ""}}
+
+
+def paragraph_block(html: str) -> dict:
+    return {"type": "paragraph", "value": html}
+
+
+def code_block(code: str, language: str = "python") -> dict:
+    return {"type": "code", "value": {"language": language, "code": code, "caption": ""}}
