@@ -30,10 +30,12 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
+        from courses.models import CatalogPage
         from courses.selectors import featured_tracks
 
         context = super().get_context(request, *args, **kwargs)
         context["tracks"] = featured_tracks()
+        context["catalog"] = CatalogPage.objects.live().public().child_of(self).first()
         return context
 
 

@@ -1,0 +1,76 @@
+"""Load the demo: accounts, the course catalogue, notebook exercises and the lyceum network."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.demo import seed_courses
+from lms.demo import demo_accounts_table, ensure_demo_accounts
+
+# Steps provided by other apps once they exist: (module, function).
+OPTIONAL_STEPS = [("grading.demo", "seed_exercises"), ("lyceums.demo", "seed_network")]
+NOISY_LOGGERS = ["django_tasks", "wagtail", "modelsearch"]
+
+
+def optional_step(module_name: str, function_name: str):
+    """The demo function of an app, or None when the app does not ship one (yet)."""
+    try:
+        found = importlib.util.find_spec(module_name)
+    except ModuleNotFoundError:
+        found = None
+    if found is None:
+        return None
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+@contextmanager
+def quiet_loggers(names: list[str]):
+    saved = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts and demo content. Safe to run again: nothing is duplicated."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even when DEBUG is off (the demo accounts share a known password).",
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        if not (settings.DEBUG or force):
+            raise CommandError(
+                "Refusing to load demo data with DEBUG off: the demo accounts share a published "
+                "password. Pass --force if this really is a demo installation."
+            )
+        with quiet_loggers(NOISY_LOGGERS):
+            self.stdout.write("Demo accounts…")
+            ensure_demo_accounts()
+            self.stdout.write("Course catalogue…")
+            result = seed_courses()
+            self.stdout.write(
+                f"  created {result.tracks} tracks, {result.courses} courses, {result.lessons} lessons"
+            )
+            for module_name, function_name in OPTIONAL_STEPS:
+                step = optional_step(module_name, function_name)
+                if step is None:
+                    self.stdout.write(f"{module_name}.{function_name}: not available, skipped")
+                    continue
+                self.stdout.write(f"{module_name}.{function_name}…")
+                step()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        self.stdout.write(demo_accounts_table())

@@ -1,0 +1,93 @@
+"""The demo accounts: fixed logins, one per role, sharing the password `settings.DEMO_PASSWORD`.
+
+Only accounts, e-mail verification and Wagtail groups are set here; the lyceums app's demo gives the
+accounts their staff assignments and group memberships."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+EDITORS_GROUP = "Editors"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    key: str
+    email: str
+    full_name: str
+    role: str
+    superuser: bool = False
+    groups: tuple[str, ...] = ()
+
+
+DEMO_ACCOUNTS: list[DemoAccount] = [
+    DemoAccount("student", "student@example.org", "Алина Сафина", "student of a Kazan IT lyceum"),
+    DemoAccount(
+        "student2", "student2@example.org", "Тимур Гарипов", "student of a lyceum in another municipality"
+    ),
+    DemoAccount("teacher", "teacher@example.org", "Ирина Валиева", "teacher of a Kazan IT lyceum"),
+    DemoAccount("coordinator", "coordinator@example.org", "Рустем Хабибуллин", "regional coordinator, Kazan"),
+    DemoAccount(
+        "coordinator2",
+        "coordinator2@example.org",
+        "Гульнара Закирова",
+        "regional coordinator of another municipality",
+    ),
+    DemoAccount(
+        "admin", "admin@example.org", "Марат Ахметов", "republic administrator (superuser)", superuser=True
+    ),
+    DemoAccount(
+        "editor",
+        "editor@example.org",
+        "Лилия Нуриева",
+        "content editor (Wagtail admin, Editors group)",
+        groups=(EDITORS_GROUP,),
+    ),
+]
+DEMO_EMAILS: dict[str, str] = {account.key: account.email for account in DEMO_ACCOUNTS}
+
+
+@transaction.atomic
+def ensure_demo_accounts() -> dict[str, object]:
+    """Create (or bring back in line) every demo account, with a verified primary e-mail address and
+    the demo password. Returns the users by key (`"student"`, `"teacher"`, ...)."""
+    User = get_user_model()
+    users: dict[str, object] = {}
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.filter(email__iexact=account.email).first()
+        if user is None:
+            user = User(email=account.email)
+        user.full_name = account.full_name
+        user.is_active = True
+        user.is_superuser = account.superuser
+        user.is_staff = account.superuser
+        user.set_password(settings.DEMO_PASSWORD)
+        user.full_clean(exclude=["password"])
+        user.save()
+        for name in account.groups:
+            group, _ = Group.objects.get_or_create(name=name)
+            user.groups.add(group)
+        EmailAddress.objects.filter(user=user).exclude(email__iexact=account.email).update(primary=False)
+        address, _ = EmailAddress.objects.get_or_create(
+            user=user, email=account.email, defaults={"verified": True, "primary": True}
+        )
+        if not (address.verified and address.primary):
+            address.verified = True
+            address.primary = True
+            address.save(update_fields=["verified", "primary"])
+        users[account.key] = user
+    return users
+
+
+def demo_accounts_table() -> str:
+    """The demo accounts and their roles, as `seed_demo` and `run_demo` print them."""
+    width = max(len(account.email) for account in DEMO_ACCOUNTS)
+    lines = [f"Demo accounts (password: {settings.DEMO_PASSWORD}):"]
+    lines += [f"  {account.email:<{width}}  {account.role}" for account in DEMO_ACCOUNTS]
+    return "\n".join(lines)
