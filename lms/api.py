@@ -1,7 +1,7 @@
 """The REST API root: each app contributes its routes under /api/v1/."""
 
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from django.urls import include, path
+from drf_spectacular.views import SpectacularJSONAPIView
 
 
 def only_public_api(endpoints: list) -> list:
@@ -10,5 +10,6 @@ def only_public_api(endpoints: list) -> list:
 
 
 urlpatterns = [
-    path("openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("", include("lyceums.api")),
 ]

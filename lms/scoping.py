@@ -104,13 +104,70 @@ def visible_learners(user) -> QuerySet:
         return User.objects.all()
     group_ids = visible_groups(user).values("pk")
     coordinated = visible_regions(user).values("pk")
-    return User.objects.filter(
-        Q(pk=user.pk)
-        | Q(group_memberships__group__in=group_ids)
+    # A subquery of ids, not joins: joining memberships and assignments in one query multiplies rows.
+    seen = User.objects.filter(
+        Q(group_memberships__group__in=group_ids)
         | Q(staff_assignments__lyceum__region__in=coordinated)
         | Q(staff_assignments__region__in=coordinated)
-    ).distinct()
+        | Q(enrolments__region__in=coordinated)
+    ).values("pk")
+    return User.objects.filter(Q(pk=user.pk) | Q(pk__in=seen))
 
 
 def can_see_learner(user, learner) -> bool:
     return visible_learners(user).filter(pk=learner.pk).exists()
+
+
+def can_see_region(user, region) -> bool:
+    """May the user see this municipality's numbers (a coordinator of it, or a republic admin)?"""
+    return visible_regions(user).filter(pk=region.pk).exists()
+
+
+def can_see_dashboards(user) -> bool:
+    """Coordinators and republic administrators have statistics dashboards; others do not."""
+    return is_republic_admin(user) or is_coordinator(user)
+
+
+def stats_lyceums(user) -> QuerySet:
+    """Lyceums whose statistics the user may see: those of the municipalities they coordinate (all
+    for a republic administrator). A teacher sees their groups, not their lyceum's totals."""
+    return _model("Lyceum").objects.filter(region__in=visible_regions(user).values("pk"))
+
+
+def importable_lyceums(user) -> QuerySet:
+    """Lyceums the user may import people into: a coordinator's municipalities, a teacher's own
+    lyceums (by assignment), everything for a republic administrator."""
+    Lyceum = _model("Lyceum")
+    if not getattr(user, "is_authenticated", False):
+        return Lyceum.objects.none()
+    if is_republic_admin(user):
+        return Lyceum.objects.all()
+    return Lyceum.objects.filter(
+        Q(region__in=visible_regions(user).values("pk"))
+        | Q(pk__in=_assignments(user).filter(role=ROLE_TEACHER).values("lyceum_id"))
+    )
+
+
+def can_import(user) -> bool:
+    return importable_lyceums(user).exists()
+
+
+def visible_import_jobs(user) -> QuerySet:
+    """Import jobs: one's own, and for a republic administrator every job."""
+    ImportJob = _model("ImportJob")
+    if not getattr(user, "is_authenticated", False):
+        return ImportJob.objects.none()
+    if is_republic_admin(user):
+        return ImportJob.objects.all()
+    return ImportJob.objects.filter(created_by=user)
+
+
+def visible_enrolments(user) -> QuerySet:
+    """Enrolments the user may see: their own, their visible learners', and those snapshotted in a
+    municipality they coordinate."""
+    Enrolment = apps.get_model("courses", "Enrolment")
+    if not getattr(user, "is_authenticated", False):
+        return Enrolment.objects.none()
+    if is_republic_admin(user):
+        return Enrolment.objects.all()
+    return Enrolment.objects.filter(user__in=visible_learners(user).values("pk"))

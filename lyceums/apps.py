@@ -7,3 +7,28 @@ class LyceumsConfig(AppConfig):
     label = "lyceums"
     verbose_name = _("Lyceum network")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from lms import scoping
+        from lms.navigation import register_nav_item
+
+        register_nav_item(
+            label=_("Dashboards"),
+            url_name="lyceums:dashboard",
+            order=50,
+            is_visible=scoping.can_see_dashboards,
+        )
+        register_nav_item(
+            label=_("My groups"),
+            url_name="lyceums:groups",
+            order=55,
+            is_visible=lambda user: (
+                scoping.visible_groups(user).exists() and not scoping.can_see_dashboards(user)
+            ),
+        )
+        register_nav_item(
+            label=_("Import people"),
+            url_name="lyceums:import_upload",
+            order=60,
+            is_visible=scoping.can_import,
+        )

@@ -175,3 +175,136 @@ class StaffAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.lyceum or self.region or self.subject or ''}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Plans, imports and the pre-aggregated statistics the dashboards read
+
+
+class EnrolmentPlan(models.Model):
+    """How many enrolments a coordinator plans for a lyceum in a track in a calendar year."""
+
+    lyceum = models.ForeignKey(
+        Lyceum, on_delete=models.CASCADE, related_name="plans", verbose_name=_("lyceum")
+    )
+    track = models.ForeignKey(
+        "courses.TrackPage", on_delete=models.CASCADE, related_name="enrolment_plans", verbose_name=_("track")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    planned_enrolments = models.PositiveIntegerField(_("planned enrolments"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("enrolment plan")
+        verbose_name_plural = _("enrolment plans")
+        constraints = [
+            models.UniqueConstraint(fields=["lyceum", "track", "year"], name="lyceums_plan_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lyceum} — {self.track} — {self.year}: {self.planned_enrolments}"
+
+
+class ImportJob(models.Model):
+    """One upload of a roster file: parsed into a preview, then committed all-or-nothing."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Checked, waiting for confirmation")
+        INVALID = "invalid", _("Has errors")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    lyceum = models.ForeignKey(Lyceum, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    file_name = models.CharField(_("file"), max_length=255)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PREVIEW)
+    rows = models.JSONField(default=list, help_text=_("The parsed, validated rows."))
+    errors = models.JSONField(default=list)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class LyceumStats(models.Model):
+    """Pre-aggregated totals of one lyceum (student courses, plus teacher retraining), rebuilt by
+    `lyceums.services.stats_refresh`. Dashboards read these rows, never the enrolments."""
+
+    lyceum = models.OneToOneField(Lyceum, on_delete=models.CASCADE, related_name="stats")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="lyceum_stats")
+    learners = models.PositiveIntegerField(default=0)
+    active_7d = models.PositiveIntegerField(default=0)
+    active_30d = models.PositiveIntegerField(default=0)
+    enrolments = models.PositiveIntegerField(default=0)
+    completions = models.PositiveIntegerField(default=0)
+    at_risk = models.PositiveIntegerField(default=0)
+    score_sum = models.FloatField(
+        default=0, help_text=_("Sum of exercise scores, in per cent of the maximum.")
+    )
+    score_count = models.PositiveIntegerField(default=0)
+    teachers_enrolled = models.PositiveIntegerField(default=0)
+    teachers_completed = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("lyceum statistics")
+        verbose_name_plural = _("lyceum statistics")
+
+    def __str__(self) -> str:
+        return f"{self.lyceum_id}: {self.enrolments}/{self.completions}"
+
+
+class LyceumTrackStats(models.Model):
+    """Enrolments and completions of one lyceum in one track, by calendar year of enrolment."""
+
+    lyceum = models.ForeignKey(Lyceum, on_delete=models.CASCADE, related_name="track_stats")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="track_stats")
+    track = models.ForeignKey("courses.TrackPage", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    enrolments = models.PositiveIntegerField(default=0)
+    completions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lyceum", "track", "year"], name="lyceums_trackstats_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lyceum_id}/{self.track_id}/{self.year}"
+
+
+class LyceumMonthStats(models.Model):
+    """Enrolments started and completions reached in one lyceum in one month."""
+
+    lyceum = models.ForeignKey(Lyceum, on_delete=models.CASCADE, related_name="month_stats")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="month_stats")
+    month = models.DateField(help_text=_("The first day of the month."))
+    enrolments = models.PositiveIntegerField(default=0)
+    completions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lyceum", "month"], name="lyceums_monthstats_unique")]
+        indexes = [models.Index(fields=["region", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.lyceum_id}/{self.month:%Y-%m}"

@@ -274,3 +274,17 @@ JUPYTERHUB_REQUEST_TIMEOUT = env.float("JUPYTERHUB_REQUEST_TIMEOUT", default=10)
 # Logging out of the portal also ends the hub session (see grading.hub_views.signed_out).
 JUPYTERHUB_LOGOUT_WITH_PORTAL = env.bool("JUPYTERHUB_LOGOUT_WITH_PORTAL", default=True)
 ACCOUNT_LOGOUT_REDIRECT_URL = "/hub/signed-out/"
+
+# --- Lyceum network: dashboard statistics refresh and weekly coordinator reports.
+from celery.schedules import crontab  # noqa: E402
+
+LYCEUM_IMPORT_MAX_BYTES = env.int("LYCEUM_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+LYCEUM_IMPORT_SYNC_ROWS = 500  # larger files are imported by a Celery task with a progress bar
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "lyceums-stats-refresh": {"task": "lyceums.stats_refresh", "schedule": 600.0},
+    "lyceums-weekly-reports": {
+        "task": "lyceums.weekly_reports",
+        "schedule": crontab(day_of_week="mon", hour=6, minute=0),
+    },
+}

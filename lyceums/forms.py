@@ -1,0 +1,12 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import TrackPage
+
+
+class PlanForm(forms.Form):
+    track = forms.ModelChoiceField(
+        label=_("Track"), queryset=TrackPage.objects.order_by("sort_order", "title")
+    )
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    planned_enrolments = forms.IntegerField(label=_("Planned enrolments"), min_value=0, max_value=1_000_000)

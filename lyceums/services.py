@@ -1,0 +1,251 @@
+"""Writes for the lyceum network: statistics refresh, enrolment plans, group enrolment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractYear, TruncMonth
+from django.utils import timezone
+from wagtail.models import Page
+
+from courses.models import ActivityResult, CoursePage, Enrolment, TrackPage
+
+from .models import (
+    EnrolmentPlan,
+    Lyceum,
+    LyceumMonthStats,
+    LyceumStats,
+    LyceumTrackStats,
+)
+
+AT_RISK_DAYS = 14
+
+
+def course_tracks() -> dict[int, tuple[int | None, str]]:
+    """Course id → (track id, audience), read from the page tree (a course is a track's child)."""
+    tracks = dict(TrackPage.objects.values_list("path", "pk"))
+    return {
+        pk: (tracks.get(path[: -Page.steplen]), audience)
+        for pk, path, audience in CoursePage.objects.values_list("pk", "path", "audience")
+    }
+
+
+def _exercise_scores() -> dict[int, tuple[float, int]]:
+    """Lyceum id → (sum of exercise scores in per cent, number of results). A result counts for the
+    lyceum snapshotted on the learner's enrolment in the lesson's course (a lesson is a course's
+    child page), so each result counts once."""
+    result = ActivityResult._meta.db_table
+    page = Page._meta.db_table
+    enrolment = Enrolment._meta.db_table
+    sql = f"""
+        SELECT e.lyceum_id, SUM(ar.score * 100.0 / ar.max_score), COUNT(*)
+        FROM {result} ar
+        JOIN {page} lp ON lp.id = ar.lesson_id
+        JOIN {page} cp ON cp.path = SUBSTR(lp.path, 1, LENGTH(lp.path) - %s)
+        JOIN {enrolment} e ON e.user_id = ar.user_id AND e.course_id = cp.id
+        WHERE ar.kind = %s AND ar.max_score > 0 AND e.lyceum_id IS NOT NULL
+        GROUP BY e.lyceum_id
+    """  # noqa: S608 - table names come from model metadata, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Page.steplen, ActivityResult.Kind.EXERCISE])
+        return {lyceum_id: (float(total or 0), count) for lyceum_id, total, count in cursor.fetchall()}
+
+
+@transaction.atomic
+def stats_refresh(*, now: dt.datetime | None = None) -> int:
+    """Rebuild the summary tables the dashboards read (`LyceumStats`, `LyceumTrackStats`,
+    `LyceumMonthStats`) from enrolments and exercise results with a few grouped queries, and swap
+    them in one transaction: readers see either the old or the new numbers, never a mix. Returns the
+    number of lyceums refreshed."""
+    now = now or timezone.now()
+    courses = course_tracks()
+    student_courses = [pk for pk, (_track, audience) in courses.items() if audience == "students"]
+    teacher_courses = [pk for pk, (_track, audience) in courses.items() if audience == "teachers"]
+    placed = Enrolment.objects.filter(lyceum__isnull=False)
+
+    stalled = Q(status=Enrolment.Status.ACTIVE) & (
+        Q(last_activity_at__lt=now - dt.timedelta(days=AT_RISK_DAYS))
+        | Q(last_activity_at__isnull=True, created_at__lt=now - dt.timedelta(days=AT_RISK_DAYS))
+    )
+    learners = {
+        row["lyceum_id"]: row
+        for row in placed.filter(course_id__in=student_courses)
+        .values("lyceum_id")
+        .annotate(
+            learners=Count("user_id", distinct=True),
+            active_7d=Count(
+                "user_id", distinct=True, filter=Q(last_activity_at__gte=now - dt.timedelta(days=7))
+            ),
+            active_30d=Count(
+                "user_id", distinct=True, filter=Q(last_activity_at__gte=now - dt.timedelta(days=30))
+            ),
+            at_risk=Count("user_id", distinct=True, filter=stalled),
+            enrolments=Count("id"),
+            completions=Count("id", filter=Q(status=Enrolment.Status.COMPLETED)),
+        )
+        .order_by()
+    }
+    teachers = {
+        row["lyceum_id"]: row
+        for row in placed.filter(course_id__in=teacher_courses)
+        .values("lyceum_id")
+        .annotate(
+            enrolled=Count("user_id", distinct=True),
+            completed=Count("user_id", distinct=True, filter=Q(status=Enrolment.Status.COMPLETED)),
+        )
+        .order_by()
+    }
+    scores = _exercise_scores()
+
+    lyceum_regions = dict(Lyceum.objects.values_list("pk", "region_id"))
+    track_rows: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for row in (
+        placed.filter(course_id__in=student_courses)
+        .values("lyceum_id", "course_id", year=ExtractYear("created_at"))
+        .annotate(
+            enrolments=Count("id"), completions=Count("id", filter=Q(status=Enrolment.Status.COMPLETED))
+        )
+        .order_by()
+    ):
+        track_id = courses[row["course_id"]][0]
+        if track_id is None:
+            continue
+        counts = track_rows[(row["lyceum_id"], track_id, row["year"])]
+        counts[0] += row["enrolments"]
+        counts[1] += row["completions"]
+
+    month_rows: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
+    for row in (
+        placed.filter(course_id__in=student_courses)
+        .values("lyceum_id", month=TruncMonth("created_at"))
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        month_rows[(row["lyceum_id"], _as_date(row["month"]))][0] += row["n"]
+    for row in (
+        placed.filter(course_id__in=student_courses, completed_at__isnull=False)
+        .values("lyceum_id", month=TruncMonth("completed_at"))
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        month_rows[(row["lyceum_id"], _as_date(row["month"]))][1] += row["n"]
+
+    LyceumStats.objects.all().delete()
+    LyceumTrackStats.objects.all().delete()
+    LyceumMonthStats.objects.all().delete()
+    stats = []
+    for lyceum_id, region_id in lyceum_regions.items():
+        row = learners.get(lyceum_id, {})
+        teacher = teachers.get(lyceum_id, {})
+        score_sum, score_count = scores.get(lyceum_id, (0.0, 0))
+        stats.append(
+            LyceumStats(
+                lyceum_id=lyceum_id,
+                region_id=region_id,
+                learners=row.get("learners", 0),
+                active_7d=row.get("active_7d", 0),
+                active_30d=row.get("active_30d", 0),
+                enrolments=row.get("enrolments", 0),
+                completions=row.get("completions", 0),
+                at_risk=row.get("at_risk", 0),
+                score_sum=score_sum,
+                score_count=score_count,
+                teachers_enrolled=teacher.get("enrolled", 0),
+                teachers_completed=teacher.get("completed", 0),
+                refreshed_at=now,
+            )
+        )
+    LyceumStats.objects.bulk_create(stats, batch_size=1000)
+    LyceumTrackStats.objects.bulk_create(
+        [
+            LyceumTrackStats(
+                lyceum_id=lyceum_id,
+                region_id=lyceum_regions[lyceum_id],
+                track_id=track_id,
+                year=year,
+                enrolments=counts[0],
+                completions=counts[1],
+            )
+            for (lyceum_id, track_id, year), counts in track_rows.items()
+        ],
+        batch_size=1000,
+    )
+    LyceumMonthStats.objects.bulk_create(
+        [
+            LyceumMonthStats(
+                lyceum_id=lyceum_id,
+                region_id=lyceum_regions[lyceum_id],
+                month=month,
+                enrolments=counts[0],
+                completions=counts[1],
+            )
+            for (lyceum_id, month), counts in month_rows.items()
+        ],
+        batch_size=1000,
+    )
+    return len(stats)
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date().replace(day=1) if timezone.is_aware(value) else value.date()
+    return value
+
+
+@transaction.atomic
+def plan_set(*, lyceum: Lyceum, track: TrackPage, year: int, planned_enrolments: int) -> EnrolmentPlan:
+    """Set (create or replace) the yearly enrolment plan of a lyceum in a track."""
+    plan = EnrolmentPlan.objects.filter(lyceum=lyceum, track=track, year=year).first() or EnrolmentPlan(
+        lyceum=lyceum, track=track, year=year
+    )
+    plan.planned_enrolments = planned_enrolments
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+def weekly_reports_send() -> int:
+    """E-mail each coordinator an XLSX workbook with the dashboard tables of each municipality they
+    coordinate. Returns the number of e-mails sent. Numbers come from the summary tables, so the
+    report matches the dashboard."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from lms import scoping
+
+    from . import selectors
+    from .exports import to_xlsx
+    from .models import StaffAssignment
+
+    sent = 0
+    assignments = (
+        StaffAssignment.objects.filter(role=StaffAssignment.Role.COORDINATOR, user__is_active=True)
+        .select_related("user", "region")
+        .order_by("user_id", "region__name_ru")
+    )
+    today = timezone.localdate()
+    with translation.override(settings.LANGUAGE_CODE):
+        for assignment in assignments:
+            region, user = assignment.region, assignment.user
+            lyceums = scoping.stats_lyceums(user).filter(region=region)
+            tables = selectors.dashboard_tables(selectors.dashboard_data(lyceums=lyceums))
+            message = EmailMessage(
+                subject=_("Weekly report: %(region)s, %(date)s")
+                % {"region": region, "date": today.isoformat()},
+                body=_("The weekly enrolment and completion report of %(region)s is attached.")
+                % {"region": region},
+                to=[user.email],
+            )
+            message.attach(
+                f"{region.code}-{today.isoformat()}.xlsx",
+                to_xlsx(tables),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            message.send()
+            sent += 1
+    return sent

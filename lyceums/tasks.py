@@ -1,0 +1,21 @@
+"""Celery tasks of the lyceum network: thin wrappers around one service each."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="lyceums.stats_refresh")
+def stats_refresh_task() -> int:
+    """Rebuild the dashboard summary tables (scheduled by Celery beat)."""
+    from .services import stats_refresh
+
+    return stats_refresh()
+
+
+@shared_task(name="lyceums.weekly_reports")
+def weekly_reports_task() -> int:
+    """E-mail every coordinator the XLSX report of their municipalities."""
+    from .services import weekly_reports_send
+
+    return weekly_reports_send()

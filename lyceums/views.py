@@ -1,0 +1,212 @@
+"""Dashboards, drill-down and exports. Every queryset comes from `lms.scoping`.
+
+Access rules, the same for every page, export and API endpoint:
+- not logged in: redirected to the log-in page (the API answers 403);
+- a municipality (addressed by its public code) outside the user's scope: 403;
+- a lyceum, group or learner (addressed by id) outside the user's scope: 404, so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lms import scoping
+
+from . import selectors, services
+from .exports import to_csv, to_xlsx
+from .forms import PlanForm
+from .models import Region
+
+
+def _region_in_scope(user, code: str) -> Region:
+    region = get_object_or_404(Region, code=code)
+    if not scoping.can_see_region(user, region):
+        raise PermissionDenied(_("This municipality is outside your scope."))
+    return region
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        return int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+
+
+@login_required
+def dashboard_home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its dashboard: the republic for administrators, the municipality for a
+    coordinator of one, the list of municipalities for a coordinator of several, groups for teachers."""
+    user = request.user
+    if scoping.is_republic_admin(user):
+        return redirect("lyceums:republic")
+    regions = list(scoping.visible_regions(user)[:2])
+    if len(regions) == 1:
+        return redirect("lyceums:region", code=regions[0].code)
+    if regions:
+        return render(
+            request,
+            "lyceums/region_list.html",
+            {"rows": selectors.region_rows(regions=scoping.visible_regions(user))},
+        )
+    if scoping.is_teacher(user):
+        return redirect("lyceums:groups")
+    raise PermissionDenied(_("Dashboards are for coordinators and administrators."))
+
+
+@login_required
+def republic_dashboard(request: HttpRequest) -> HttpResponse:
+    if not scoping.is_republic_admin(request.user):
+        raise PermissionDenied(_("The republic dashboard is for republic administrators."))
+    data = selectors.dashboard_data(
+        lyceums=scoping.stats_lyceums(request.user),
+        regions=scoping.visible_regions(request.user),
+        year=_year(request),
+    )
+    return render(
+        request, "lyceums/dashboard.html", data | {"title": _("Republic dashboard"), "scope": "republic"}
+    )
+
+
+@login_required
+def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    region = _region_in_scope(request.user, code)
+    lyceums = scoping.stats_lyceums(request.user).filter(region=region)
+    data = selectors.dashboard_data(lyceums=lyceums, year=_year(request))
+    return render(
+        request,
+        "lyceums/dashboard.html",
+        data | {"title": str(region), "region": region, "scope": "region"},
+    )
+
+
+@login_required
+def lyceum_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    lyceum = get_object_or_404(scoping.stats_lyceums(request.user).select_related("region"), pk=pk)
+    lyceums = scoping.stats_lyceums(request.user).filter(pk=lyceum.pk)
+    data = selectors.dashboard_data(lyceums=lyceums, year=_year(request))
+    groups = selectors.group_rows(groups=scoping.visible_groups(request.user).filter(lyceum=lyceum))
+    form = PlanForm(initial={"year": data["year"]})
+    return render(
+        request,
+        "lyceums/dashboard.html",
+        data
+        | {
+            "title": lyceum.name,
+            "lyceum": lyceum,
+            "region": lyceum.region,
+            "scope": "lyceum",
+            "groups": groups,
+            "plan_form": form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_set(request: HttpRequest, pk: int) -> HttpResponse:
+    """A coordinator (or administrator) sets the yearly plan of a lyceum in a track."""
+    lyceum = get_object_or_404(scoping.stats_lyceums(request.user), pk=pk)
+    form = PlanForm(request.POST)
+    if form.is_valid():
+        services.plan_set(
+            lyceum=lyceum,
+            track=form.cleaned_data["track"],
+            year=form.cleaned_data["year"],
+            planned_enrolments=form.cleaned_data["planned_enrolments"],
+        )
+        messages.success(request, _("The plan is saved."))
+    else:
+        messages.error(request, _("The plan was not saved: %(errors)s") % {"errors": form.errors.as_text()})
+    return redirect("lyceums:lyceum", pk=lyceum.pk)
+
+
+@login_required
+def group_list(request: HttpRequest) -> HttpResponse:
+    groups = scoping.visible_groups(request.user)
+    if not groups.exists():
+        raise PermissionDenied(_("You have no study groups."))
+    return render(request, "lyceums/group_list.html", {"rows": selectors.group_rows(groups=groups)})
+
+
+@login_required
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    group = get_object_or_404(
+        scoping.visible_groups(request.user).select_related("lyceum__region", "track"), pk=pk
+    )
+    return render(
+        request,
+        "lyceums/group_detail.html",
+        {
+            "group": group,
+            "rows": selectors.group_learner_rows(group=group),
+            "show_lyceum_link": scoping.stats_lyceums(request.user).filter(pk=group.lyceum_id).exists(),
+            "courses": selectors.group_enrolment_courses(),
+        },
+    )
+
+
+@login_required
+def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = get_object_or_404(scoping.visible_learners(request.user), pk=pk)
+    return render(
+        request,
+        "lyceums/learner_detail.html",
+        {"learner": learner, "rows": selectors.learner_enrolments(learner=learner)},
+    )
+
+
+def _export(request: HttpRequest, data: dict, table: str, fmt: str, stem: str) -> HttpResponse:
+    tables = selectors.dashboard_tables(data)
+    if table not in tables and table != "all":
+        raise Http404
+    if fmt == "csv":
+        if table == "all":
+            raise Http404
+        headers, rows = tables[table]
+        response = HttpResponse(to_csv(headers, rows), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        chosen = tables if table == "all" else {table: tables[table]}
+        response = HttpResponse(
+            to_xlsx(chosen), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{stem}-{table}.{fmt}"'
+    return response
+
+
+@login_required
+def republic_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    if not scoping.is_republic_admin(request.user):
+        raise PermissionDenied(_("The republic dashboard is for republic administrators."))
+    data = selectors.dashboard_data(
+        lyceums=scoping.stats_lyceums(request.user),
+        regions=scoping.visible_regions(request.user),
+        year=_year(request),
+    )
+    return _export(request, data, table, fmt, "republic")
+
+
+@login_required
+def region_export(request: HttpRequest, code: str, table: str, fmt: str) -> HttpResponse:
+    region = _region_in_scope(request.user, code)
+    data = selectors.dashboard_data(
+        lyceums=scoping.stats_lyceums(request.user).filter(region=region), year=_year(request)
+    )
+    return _export(request, data, table, fmt, region.code)
+
+
+@login_required
+def lyceum_export(request: HttpRequest, pk: int, table: str, fmt: str) -> HttpResponse:
+    lyceum = get_object_or_404(scoping.stats_lyceums(request.user), pk=pk)
+    data = selectors.dashboard_data(
+        lyceums=scoping.stats_lyceums(request.user).filter(pk=lyceum.pk), year=_year(request)
+    )
+    return _export(request, data, table, fmt, lyceum.code)

@@ -1,0 +1,164 @@
+"""Every dashboard, drill-down, export and API URL against every role.
+
+Rules: a municipality addressed by code outside the scope → 403; a lyceum, group or learner addressed
+by id outside the scope → 404; pages for roles that have no dashboard → 403; anonymous → log-in redirect
+(pages) or 403 (API).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+ROLES = ["admin", "coord_a", "coord_b", "teacher", "student_a", "student_b", "anonymous"]
+
+
+def expect(codes: str) -> dict[str, int]:
+    """Expected statuses, one per role in ROLES order."""
+    return dict(zip(ROLES, map(int, codes.split()), strict=True))
+
+
+# (url builder, expected status per role)
+MATRIX = {
+    "republic": (
+        lambda n: "/network/dashboard/republic/",
+        expect("200 403 403 403 403 403 302"),
+    ),
+    "republic_export_csv": (
+        lambda n: "/network/dashboard/republic/export/municipalities.csv",
+        expect("200 403 403 403 403 403 302"),
+    ),
+    "region_kazan": (
+        lambda n: "/network/dashboard/regions/kazan/",
+        expect("200 200 403 403 403 403 302"),
+    ),
+    "region_kazan_csv": (
+        lambda n: "/network/dashboard/regions/kazan/export/lyceums.csv",
+        expect("200 200 403 403 403 403 302"),
+    ),
+    "region_kazan_xlsx": (
+        lambda n: "/network/dashboard/regions/kazan/export/all.xlsx",
+        expect("200 200 403 403 403 403 302"),
+    ),
+    "region_unknown": (
+        lambda n: "/network/dashboard/regions/atlantis/",
+        expect("404 404 404 404 404 404 302"),
+    ),
+    "lyceum_a": (
+        lambda n: f"/network/dashboard/lyceums/{n.lyceum_a.pk}/",
+        expect("200 200 404 404 404 404 302"),
+    ),
+    "lyceum_a_xlsx": (
+        lambda n: f"/network/dashboard/lyceums/{n.lyceum_a.pk}/export/tracks.xlsx",
+        expect("200 200 404 404 404 404 302"),
+    ),
+    "lyceum_guess": (
+        lambda n: f"/network/dashboard/lyceums/{n.lyceum_b.pk + 1000}/",
+        expect("404 404 404 404 404 404 302"),
+    ),
+    "group_a": (
+        lambda n: f"/network/groups/{n.group_a.pk}/",
+        expect("200 200 404 200 404 404 302"),
+    ),
+    "group_a2_not_taught": (
+        lambda n: f"/network/groups/{n.group_a2.pk}/",
+        expect("200 200 404 404 404 404 302"),
+    ),
+    "group_b": (
+        lambda n: f"/network/groups/{n.group_b.pk}/",
+        expect("200 404 200 404 404 404 302"),
+    ),
+    "learner_a": (
+        lambda n: f"/network/learners/{n.student_a.pk}/",
+        expect("200 200 404 200 200 404 302"),
+    ),
+    "learner_a2_other_group": (
+        lambda n: f"/network/learners/{n.student_a2.pk}/",
+        expect("200 200 404 404 404 404 302"),
+    ),
+    "learner_b": (
+        lambda n: f"/network/learners/{n.student_b.pk}/",
+        expect("200 404 200 404 404 200 302"),
+    ),
+    "api_regions": (
+        lambda n: "/api/v1/stats/regions/",
+        expect("200 200 200 403 403 403 403"),
+    ),
+    "api_kazan_lyceums": (
+        lambda n: "/api/v1/stats/regions/kazan/lyceums/",
+        expect("200 200 403 403 403 403 403"),
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_access_matrix(client, network, name, role):
+    """Each URL answers each role exactly as the access rules say."""
+    build, expected = MATRIX[name]
+    if role != "anonymous":
+        client.force_login(getattr(network, role))
+    response = client.get(build(network))
+    assert response.status_code == expected[role], (name, role, response.status_code)
+
+
+def test_plan_set_outside_scope_is_404_and_writes_nothing(client, network):
+    """A coordinator cannot set another municipality's plan by posting to its lyceum id."""
+    from lyceums.models import EnrolmentPlan
+
+    client.force_login(network.coord_b)
+    response = client.post(
+        f"/network/dashboard/lyceums/{network.lyceum_a.pk}/plan/",
+        {"track": network.track.pk, "year": 2026, "planned_enrolments": 10},
+    )
+    assert response.status_code == 404
+    assert not EnrolmentPlan.objects.exists()
+
+
+def test_coordinator_api_lists_only_their_municipality(client, network):
+    """The regions API gives a coordinator one row, their own, with its numbers."""
+    client.force_login(network.coord_a)
+    rows = client.get("/api/v1/stats/regions/").json()
+    assert [row["code"] for row in rows] == ["kazan"]
+    assert rows[0]["enrolments"] == 2
+    assert rows[0]["teachers_completed"] == 1
+
+
+def test_coordinator_dashboard_never_shows_another_municipality(client, network):
+    """Kazan's dashboard and its exports do not mention the Chelny lyceum or its students."""
+    client.force_login(network.coord_a)
+    for url in (
+        "/network/dashboard/regions/kazan/",
+        "/network/dashboard/regions/kazan/export/lyceums.csv",
+        f"/network/learners/{network.student_a.pk}/",
+    ):
+        body = client.get(url).content.decode("utf-8")
+        assert "Chelny IT lyceum" not in body
+        assert network.student_b.email not in body
+    page = client.get("/network/dashboard/regions/kazan/").content.decode()
+    assert "Kazan IT lyceum" in page
+
+
+def test_dashboard_home_sends_each_role_to_its_dashboard(client, network):
+    """The menu entry redirects: administrator → republic, coordinator → municipality, teacher → groups."""
+    expectations = {
+        network.admin: "/network/dashboard/republic/",
+        network.coord_a: "/network/dashboard/regions/kazan/",
+        network.teacher: "/network/groups/",
+    }
+    for user, target in expectations.items():
+        client.force_login(user)
+        response = client.get("/network/dashboard/")
+        assert response.status_code == 302
+        assert response.url == target
+    client.force_login(network.student_a)
+    assert client.get("/network/dashboard/").status_code == 403
+
+
+def test_openapi_documents_the_stats_endpoints(client, network):
+    """The OpenAPI document lists both statistics endpoints."""
+    client.force_login(network.admin)
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert "/api/v1/stats/regions/" in schema["paths"]
+    assert "/api/v1/stats/regions/{code}/lyceums/" in schema["paths"]
