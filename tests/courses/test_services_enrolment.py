@@ -66,9 +66,9 @@ def test_enrolment_snapshots_placement_from_resolver(settings):
     ids win."""
     from lyceums.models import FederalSubject, Lyceum, Region
 
-    subject = FederalSubject.objects.create(code="RU-TA", name_ru="Татарстан", name_en="Tatarstan")
-    region = Region.objects.create(
-        subject=subject, code="kazan", kind="urban_okrug", name_ru="Казань", name_en="Kazan"
+    subject, _ = FederalSubject.objects.get_or_create(code="RU-TA", defaults={"name_ru": "Татарстан"})
+    region, _ = Region.objects.get_or_create(
+        code="kazan", defaults={"subject": subject, "kind": "urban_okrug", "name_ru": "Казань"}
     )
     lyceum = Lyceum.objects.create(region=region, code="l1", name="IT-лицей")
     settings.ENROLMENT_PLACEMENT_RESOLVER = "tests.courses.placement.fixed_placement"
@@ -88,7 +88,7 @@ def test_default_resolver_uses_group_membership():
     """With the project's resolver, a student in a lyceum group is snapshotted at that lyceum."""
     from lyceums.models import FederalSubject, GroupMembership, Lyceum, Region, StudyGroup
 
-    subject = FederalSubject.objects.create(code="RU-TA", name_ru="Татарстан", name_en="Tatarstan")
+    subject, _ = FederalSubject.objects.get_or_create(code="RU-TA", defaults={"name_ru": "Татарстан"})
     region = Region.objects.create(
         subject=subject,
         code="almet",
