@@ -288,3 +288,27 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_week="mon", hour=6, minute=0),
     },
 }
+
+# --- grading
+# The engine that grades notebooks, and the ones `manage.py grade --engine` may name.
+GRADING_ENGINE = env("GRADING_ENGINE", default="nbgrader")
+GRADING_ENGINES = {
+    "nbgrader": "grading.engines.nbgrader_engine.NbgraderEngine",
+    "nbgrader-cli": "grading.engines.nbgrader_cli.NbgraderCliEngine",
+}
+GRADING_MAX_NOTEBOOK_BYTES = env.int("GRADING_MAX_NOTEBOOK_BYTES", default=5 * 1024 * 1024)
+GRADING_SANDBOX_LIMITS = {
+    "notebook_seconds": env.float("GRADING_NOTEBOOK_SECONDS", default=120),
+    "cell_seconds": env.int("GRADING_CELL_SECONDS", default=30),
+    "cpu_seconds": env.int("GRADING_CPU_SECONDS", default=60),
+    "memory_bytes": env.int("GRADING_MEMORY_BYTES", default=1536 * 1024 * 1024),
+}
+GRADING_SANDBOX_UID_BASE = env.int("GRADING_SANDBOX_UID_BASE", default=62000)
+GRADING_SANDBOX_REQUIRE_ISOLATION = env.bool("GRADING_SANDBOX_REQUIRE_ISOLATION", default=False)
+# A submission still `received`/`queued`/`grading` this long after it was last touched is re-queued.
+GRADING_STUCK_AFTER_SECONDS = env.int("GRADING_STUCK_AFTER_SECONDS", default=600)
+GRADING_TASK_MAX_RETRIES = 5
+CELERY_BEAT_SCHEDULE["grading-requeue-stuck"] = {
+    "task": "grading.tasks.requeue_stuck_submissions",
+    "schedule": 60.0,
+}

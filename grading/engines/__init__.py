@@ -1,0 +1,87 @@
+"""Grading engines: turn an instructor notebook and a submitted notebook into scores and feedback.
+
+The engine in use is named by the `GRADING_ENGINE` setting; `GRADING_ENGINES` maps names to classes, so
+a deployment can add its own (for example one that grades on a remote cluster) without touching the
+pipeline. Engines are plain Python: no Django models, so `manage.py grade` and the benchmark use them
+as they are."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+class NotebookError(ValueError):
+    """The notebook cannot be graded (not JSON, not nbformat 4, no nbgrader metadata...)."""
+
+
+@dataclass
+class CellResult:
+    grade_id: str
+    score: float
+    max_score: float
+    kind: str = "test"  # "test" (autograded code), "solution" (manually graded answer), "task"
+    needs_manual_grade: bool = False
+
+
+@dataclass
+class GradeResult:
+    status: str  # "graded" | "error"
+    score: float = 0.0
+    max_score: float = 0.0
+    cells: list[CellResult] = field(default_factory=list)
+    error: str | None = None
+    feedback_html: str = ""
+    engine: str = ""
+
+    def as_contract(self) -> dict:
+        """The JSON object `manage.py grade --json` prints (see DESIGN.md, "Grading contract")."""
+        return {
+            "status": self.status,
+            "score": float(self.score),
+            "max_score": float(self.max_score),
+            "cells": [
+                {"grade_id": c.grade_id, "score": float(c.score), "max_score": float(c.max_score)}
+                for c in self.cells
+            ],
+            "error": self.error,
+        }
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Engine:
+    """Grades one submission against an instructor notebook."""
+
+    name = "base"
+
+    def grade(
+        self,
+        *,
+        source: bytes,
+        submission: bytes,
+        files: dict[str, bytes] | None = None,
+        feedback: bool = True,
+    ) -> GradeResult:
+        raise NotImplementedError
+
+    def release(self, *, source: bytes) -> tuple[bytes, list[dict], float]:
+        """The student version of *source*, its graded cells and the maximum score."""
+        raise NotImplementedError
+
+
+def engine_names() -> list[str]:
+    return sorted(settings.GRADING_ENGINES)
+
+
+def get_engine(name: str | None = None) -> Engine:
+    """The engine called *name*, or the configured default."""
+    name = name or settings.GRADING_ENGINE
+    try:
+        path = settings.GRADING_ENGINES[name]
+    except KeyError:
+        raise ValueError(f"unknown grading engine {name!r}; known: {', '.join(engine_names())}") from None
+    return import_string(path)()

@@ -1,0 +1,335 @@
+"""Runs a notebook in a confined child process (see `grading/sandbox_runner.py` for the child's side).
+
+The parent (a long-lived worker) builds a job holding only the sanitised submission and the data files
+the tests need — never the instructor source, other submissions or a gradebook — and starts the runner
+with an empty environment apart from a few harmless variables, in new network and mount namespaces
+(`unshare`), under a per-slot unprivileged uid when running as root. It enforces a wall-clock limit for
+the whole notebook (the runner enforces one per cell), reads at most a capped amount of output, kills
+everything the sandbox uid left behind, and then checks what came back: the returned notebook must
+have exactly the cells it was given, with the same sources and types; only outputs are taken from it.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import nbformat
+import psutil
+from nbformat import NotebookNode
+
+logger = logging.getLogger(__name__)
+RUNNER = Path(__file__).with_name("sandbox_runner.py")
+
+
+class SandboxError(RuntimeError):
+    """The sandboxed run did not produce a usable notebook."""
+
+
+@dataclass
+class Limits:
+    notebook_seconds: float = 120
+    cell_seconds: int = 30
+    cpu_seconds: int = 60
+    memory_bytes: int = 1536 * 1024 * 1024
+    file_bytes: int = 16 * 1024 * 1024
+    processes: int = 64
+    open_files: int = 256
+    output_bytes: int = 1024 * 1024
+    result_bytes: int = 32 * 1024 * 1024
+    tmpfs_bytes: int = 64 * 1024 * 1024
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        from django.conf import settings
+
+        return cls(**getattr(settings, "GRADING_SANDBOX_LIMITS", {}))
+
+    @classmethod
+    def from_settings_or_default(cls) -> Limits:
+        return cls.from_settings() if _django_configured() else cls()
+
+
+@dataclass
+class SandboxConfig:
+    uid_base: int = 62000
+    slots: int = 32
+    slot_dir: str = ""
+    hide: list[str] = field(default_factory=list)
+    require_isolation: bool = False
+
+    @classmethod
+    def from_settings(cls) -> SandboxConfig:
+        from django.conf import settings
+
+        hide = [
+            str(settings.PRIVATE_MEDIA_ROOT),
+            str(settings.MEDIA_ROOT),
+            str(settings.VAR_DIR),
+            str(settings.BASE_DIR / ".env"),
+            "/root",
+            "/home",
+            "/etc/ssh",
+        ]
+        hide += list(getattr(settings, "GRADING_SANDBOX_HIDE", []))
+        return cls(
+            uid_base=getattr(settings, "GRADING_SANDBOX_UID_BASE", 62000),
+            slots=getattr(settings, "GRADING_SANDBOX_SLOTS", 32),
+            slot_dir=str(getattr(settings, "GRADING_SANDBOX_SLOT_DIR", settings.VAR_DIR / "sandbox-slots")),
+            hide=hide,
+            require_isolation=getattr(settings, "GRADING_SANDBOX_REQUIRE_ISOLATION", False),
+        )
+
+    @classmethod
+    def from_settings_or_default(cls) -> SandboxConfig:
+        return cls.from_settings() if _django_configured() else cls(slot_dir=tempfile.gettempdir())
+
+
+def _django_configured() -> bool:
+    try:
+        from django.conf import settings
+
+        return settings.configured
+    except ImportError:
+        return False
+
+
+@cache
+def isolation_command() -> list[str] | None:
+    """The `unshare` prefix that gives a new network and mount namespace here, or None."""
+    unshare = shutil.which("unshare")
+    if not unshare:
+        return None
+    candidates = [[unshare, "--net", "--mount", "--propagation", "private"]]
+    if os.geteuid() != 0:
+        candidates = [[unshare, "--user", "--map-root-user", "--net", "--mount", "--propagation", "private"]]
+    for prefix in candidates:
+        try:
+            done = subprocess.run([*prefix, "true"], capture_output=True, timeout=10, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0:
+            return prefix
+    return None
+
+
+@contextlib.contextmanager
+def _slot(config: SandboxConfig):
+    """A sandbox uid no other sandbox on this machine uses right now (held with a file lock)."""
+    if os.geteuid() != 0:
+        yield None
+        return
+    os.makedirs(config.slot_dir, mode=0o700, exist_ok=True)
+    while True:
+        for index in range(config.slots):
+            fh = open(os.path.join(config.slot_dir, f"{index}.lock"), "w")  # noqa: SIM115
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.close()
+                continue
+            try:
+                uid = config.uid_base + index
+                _kill_uid(uid)
+                yield uid
+            finally:
+                _kill_uid(uid)
+                fcntl.flock(fh, fcntl.LOCK_UN)
+                fh.close()
+            return
+        time.sleep(0.2)
+
+
+def _kill_uid(uid: int | None) -> None:
+    """Kill every process of the sandbox uid: whatever the student's code forked or daemonised."""
+    if uid is None:
+        return
+    for _ in range(5):
+        victims = []
+        for proc in psutil.process_iter(["uids"]):
+            uids = proc.info.get("uids")
+            if uids and uid in (uids.real, uids.effective):
+                victims.append(proc)
+        if not victims:
+            return
+        for proc in victims:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        psutil.wait_procs(victims, timeout=2)
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    with contextlib.suppress(psutil.Error):
+        parent = psutil.Process(process.pid)
+        children = parent.children(recursive=True)
+        for proc in [*children, parent]:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, 9)
+
+
+def _scrubbed_env() -> dict[str, str]:
+    venv_bin = os.path.dirname(sys.executable)
+    return {
+        "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "MPLBACKEND": "Agg",
+    }
+
+
+def _read_capped(stream, cap: int, sink: list) -> None:
+    total = 0
+    while True:
+        chunk = stream.read(65536)
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > cap:
+            sink.append(None)
+            # keep draining so the child never blocks on a full pipe
+            continue
+        sink.append(chunk)
+
+
+def run_notebook(
+    nb: NotebookNode,
+    *,
+    files: dict[str, bytes] | None = None,
+    limits: Limits | None = None,
+    config: SandboxConfig | None = None,
+) -> NotebookNode:
+    """Execute *nb* in the sandbox and return it with the outputs the sandbox produced."""
+    limits = limits or Limits()
+    config = config or SandboxConfig()
+    prefix = isolation_command()
+    if prefix is None and config.require_isolation:
+        raise SandboxError("network and mount isolation (unshare) is not available on this machine")
+    if prefix is None:
+        logger.warning("grading sandbox runs without network and mount isolation: unshare is unavailable")
+
+    with _slot(config) as uid, tempfile.TemporaryDirectory(prefix="itl-grade-") as workdir:
+        job = {
+            "notebook": nb,
+            "files": {name: base64.b64encode(data).decode() for name, data in (files or {}).items()},
+            "limits": {
+                "cell_seconds": limits.cell_seconds,
+                "cpu_seconds": limits.cpu_seconds,
+                "memory_bytes": limits.memory_bytes,
+                "file_bytes": limits.file_bytes,
+                "processes": limits.processes if uid is not None else None,
+                "open_files": limits.open_files,
+                "output_bytes": limits.output_bytes,
+                "tmpfs_bytes": limits.tmpfs_bytes,
+            },
+            "uid": uid,
+            "hide": config.hide if prefix else [],
+            "keep": [sys.base_prefix, sys.prefix, str(RUNNER.parent)],
+            "isolated": prefix is not None,
+            "workdir": workdir,
+        }
+        if uid is not None:
+            os.chown(workdir, uid, uid)
+        read_fd, write_fd = os.pipe()
+        job["result_fd"] = write_fd
+        command = [*(prefix or []), sys.executable, "-I", str(RUNNER)]
+        try:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=_scrubbed_env(),
+                cwd=workdir,
+                pass_fds=(write_fd,),
+                start_new_session=True,
+            )
+        finally:
+            os.close(write_fd)
+        chunks: list = []
+        errors: list = []
+        with os.fdopen(read_fd, "rb") as result_stream:
+            reader = threading.Thread(target=_read_capped, args=(result_stream, limits.result_bytes, chunks))
+            err_reader = threading.Thread(target=_read_capped, args=(process.stderr, 64 * 1024, errors))
+            reader.start()
+            err_reader.start()
+            try:
+                process.stdin.write(json.dumps(job).encode())
+                process.stdin.close()
+            except BrokenPipeError:
+                pass
+            timed_out = False
+            try:
+                process.wait(timeout=limits.notebook_seconds)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_tree(process)
+                process.wait()
+            _kill_uid(uid)
+            reader.join(timeout=10)
+            err_reader.join(timeout=10)
+        stderr_text = b"".join(c for c in errors if c).decode("utf-8", "replace")[-2000:]
+        if timed_out:
+            raise SandboxError(f"the notebook ran longer than {limits.notebook_seconds:g} s and was stopped")
+        if None in chunks:
+            raise SandboxError("the executed notebook is larger than the grader accepts")
+        raw = b"".join(chunks)
+        try:
+            reply = json.loads(raw)
+        except ValueError:
+            logger.warning("sandbox exited %s without a result: %s", process.returncode, stderr_text)
+            raise SandboxError(
+                f"the notebook's process ended without a result (exit status {process.returncode})"
+            ) from None
+        if reply.get("status") != "ok":
+            logger.warning("sandbox failure: %s", reply.get("traceback") or reply.get("error"))
+            raise SandboxError(str(reply.get("error") or "the sandbox reported a failure")[:2000])
+        return merge_outputs(nb, reply.get("notebook"))
+
+
+def merge_outputs(sent: NotebookNode, returned) -> NotebookNode:
+    """A copy of *sent* carrying the outputs of *returned*, after checking *returned* is the same
+    notebook: the same cells, types and sources. Anything else in it (metadata, nbgrader fields) is
+    ignored, so code in the sandbox cannot rewrite what is graded."""
+    try:
+        returned = nbformat.from_dict(returned)
+        cells = returned["cells"]
+    except (TypeError, KeyError, AttributeError) as exc:
+        raise SandboxError("the sandbox returned something that is not a notebook") from exc
+    if len(cells) != len(sent.cells):
+        raise SandboxError("the sandbox returned a notebook with different cells")
+    merged = nbformat.from_dict(json.loads(json.dumps(sent)))
+    for ours, theirs in zip(merged.cells, cells, strict=True):
+        if theirs.get("cell_type") != ours.cell_type or theirs.get("source") != ours.source:
+            raise SandboxError("the sandbox returned a notebook whose cells were changed")
+        if ours.cell_type == "code":
+            outputs = theirs.get("outputs", [])
+            if not isinstance(outputs, list):
+                raise SandboxError("the sandbox returned malformed outputs")
+            ours.outputs = [
+                nbformat.from_dict(o) for o in outputs if isinstance(o, dict) and "output_type" in o
+            ]
+            ours.execution_count = (
+                theirs.get("execution_count") if isinstance(theirs.get("execution_count"), int) else None
+            )
+    try:
+        nbformat.validate(merged)
+    except nbformat.ValidationError as exc:
+        raise SandboxError(f"the executed notebook is not valid: {str(exc)[:300]}") from None
+    return merged

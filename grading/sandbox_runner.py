@@ -1,0 +1,253 @@
+"""The sandboxed side of grading: executes one notebook and writes it back. Runs as its own process,
+started by `grading.sandbox` (never imported by Django code, and imports nothing from the project).
+
+Protocol: a JSON job on stdin {"notebook": {...}, "files": {name: base64}, "limits": {...},
+"uid": int|null, "hide": [paths], "isolated": bool, "result_fd": int}; the executed notebook, as JSON,
+on the file descriptor "result_fd". Everything the student's code can do happens after this process
+has confined itself:
+
+1. (inside the fresh mount and network namespaces `unshare` gave it) a private tmpfs on /tmp, /var/tmp
+   and /dev/shm, empty read-only tmpfs over every directory in "hide" (private media, the database,
+   secrets), and the loopback interface up so the kernel can talk to this process;
+2. the notebook and its data files written to a new directory on that tmpfs;
+3. privileges dropped to the sandbox uid (when started as root), resource limits set, this process made
+   non-dumpable so same-uid code cannot read its memory or file descriptors;
+4. nbgrader's `Execute` preprocessor runs the notebook with a per-cell timeout, output capped as it
+   arrives.
+"""
+
+from __future__ import annotations
+
+import base64
+import ctypes
+import ctypes.util
+import fcntl
+import json
+import os
+import resource
+import socket
+import struct
+import sys
+
+RESULT_FD = 3
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_REC = 16384
+PR_SET_DUMPABLE = 4
+SIOCGIFFLAGS = 0x8913
+SIOCSIFFLAGS = 0x8914
+IFF_UP = 0x1
+
+
+def _libc():
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
+def _mount(libc, source: str, target: str, fstype: str, flags: int, data: str = "") -> None:
+    if libc.mount(source.encode(), target.encode(), fstype.encode(), flags, data.encode()) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"mount {target}: {os.strerror(errno)}")
+
+
+def _loopback_up() -> None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        ifreq = struct.pack("16sH14s", b"lo", 0, b"\x00" * 14)
+        flags = struct.unpack("16sH14s", fcntl.ioctl(sock.fileno(), SIOCGIFFLAGS, ifreq))[1]
+        fcntl.ioctl(sock.fileno(), SIOCSIFFLAGS, struct.pack("16sH14s", b"lo", flags | IFF_UP, b"\x00" * 14))
+    finally:
+        sock.close()
+
+
+def confine_filesystem(job: dict) -> str:
+    """Private temporary directories and hidden project data; returns the work directory."""
+    libc = _libc()
+    tmp_size = int(job["limits"].get("tmpfs_bytes", 64 * 1024 * 1024))
+    for target in ("/tmp", "/var/tmp", "/dev/shm"):  # noqa: S108 - these are the mounts being replaced
+        if os.path.isdir(target):
+            _mount(libc, "tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_size},mode=1777")
+    keep = [os.path.realpath(k) for k in job.get("keep", [])]
+    hide = list(job.get("hide", []))
+    if job.get("uid") is not None:
+        # The sandbox uid must reach the Python installation: cover closed ancestors (e.g. /root) too.
+        for kept in keep:
+            parent = os.path.dirname(kept)
+            while parent not in ("/", ""):
+                if not os.stat(parent).st_mode & 0o001 and parent not in hide:
+                    hide.append(parent)
+                parent = os.path.dirname(parent)
+    hide.sort(key=len)
+    for index, path in enumerate(hide):
+        path = os.path.realpath(path)
+        if os.path.isfile(path):
+            _mount(libc, "/dev/null", path, "", MS_BIND)
+            continue
+        if not os.path.isdir(path):
+            continue
+        # Paths the sandbox needs (the Python installation) may live inside a hidden directory: park
+        # them, cover the directory with an empty tmpfs, and bind them back in place.
+        inside = [k for k in keep if k.startswith(path.rstrip("/") + "/")]
+        parked = []
+        for number, kept in enumerate(inside):
+            stage = f"/tmp/.keep-{index}-{number}"  # noqa: S108 - private tmpfs
+            os.mkdir(stage)
+            _mount(libc, kept, stage, "", MS_BIND | MS_REC)
+            parked.append((stage, kept))
+        _mount(
+            libc,
+            "tmpfs",
+            path,
+            "tmpfs",
+            MS_NOSUID | MS_NODEV,
+            "size=64k,mode=755" if parked else "size=4k,mode=000",
+        )
+        for stage, kept in parked:
+            os.makedirs(kept, mode=0o755, exist_ok=True)
+            _mount(libc, stage, kept, "", MS_BIND | MS_REC)
+            libc.umount2(stage.encode(), 2)
+        if parked:
+            _mount(
+                libc,
+                "tmpfs",
+                path,
+                "tmpfs",
+                MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                "size=64k,mode=755",
+            )
+    workdir = "/tmp/work"  # noqa: S108 - on the private tmpfs mounted above
+    os.mkdir(workdir, 0o700)
+    return workdir
+
+
+def write_inputs(job: dict, workdir: str, uid: int | None) -> str:
+    notebook_path = os.path.join(workdir, "submission.ipynb")
+    with open(notebook_path, "w", encoding="utf-8") as fh:
+        json.dump(job["notebook"], fh)
+    for name, payload in job.get("files", {}).items():
+        safe = os.path.normpath(name)
+        if safe.startswith(("/", "..")):
+            continue
+        target = os.path.join(workdir, safe)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as fh:
+            fh.write(base64.b64decode(payload))
+    if uid is not None:
+        for root, dirs, files in os.walk(workdir):
+            os.chown(root, uid, uid)
+            for name in dirs + files:
+                os.chown(os.path.join(root, name), uid, uid)
+    return notebook_path
+
+
+def drop_privileges(uid: int | None) -> None:
+    if uid is not None and os.getuid() == 0:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+
+
+def apply_limits(limits: dict) -> None:
+    pairs = {
+        resource.RLIMIT_CPU: limits.get("cpu_seconds"),
+        resource.RLIMIT_AS: limits.get("memory_bytes"),
+        resource.RLIMIT_FSIZE: limits.get("file_bytes"),
+        resource.RLIMIT_NPROC: limits.get("processes"),
+        resource.RLIMIT_NOFILE: limits.get("open_files"),
+        resource.RLIMIT_CORE: 0,
+    }
+    for which, value in pairs.items():
+        if value is not None:
+            resource.setrlimit(which, (int(value), int(value)))
+
+
+def make_undumpable() -> None:
+    libc = _libc()
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def execute(notebook_path: str, workdir: str, limits: dict):
+    import nbformat
+    from nbformat import NotebookNode
+    from nbgrader.preprocessors import Execute
+
+    output_cap = int(limits.get("output_bytes", 1024 * 1024))
+
+    class CappedExecute(Execute):
+        """nbgrader's Execute, dropping a cell's outputs past the cap as they arrive, so a flood of
+        output cannot exhaust this process's memory."""
+
+        _cell_bytes: dict = {}
+
+        def output(self, outs, msg, display_id, cell_index):
+            size = len(json.dumps(msg.get("content", {})))
+            used = self._cell_bytes.get(cell_index, 0)
+            self._cell_bytes[cell_index] = used + size
+            if used + size > output_cap:
+                if used <= output_cap:
+                    self._cell_bytes[cell_index] = output_cap + size + 1
+                    note = NotebookNode(
+                        output_type="stream", name="stdout", text="\n[output truncated by the grader]\n"
+                    )
+                    outs.append(note)
+                return None
+            return super().output(outs, msg, display_id, cell_index)
+
+    nb = nbformat.read(notebook_path, as_version=4)
+    executor = CappedExecute(timeout=int(limits.get("cell_seconds", 30)))
+    resources = {"metadata": {"path": workdir}}
+    nb, _ = executor.preprocess(nb, resources)
+    return nb
+
+
+def main() -> int:
+    import traceback  # noqa: F401 - imported while the installation is surely readable
+
+    import nbformat  # noqa: F401
+    import nbgrader.preprocessors  # noqa: F401
+
+    job = json.loads(sys.stdin.buffer.read())
+    limits = job["limits"]
+    uid = job.get("uid")
+    result_fd = int(job.get("result_fd", RESULT_FD))
+    os.set_inheritable(result_fd, False)
+    result = os.fdopen(result_fd, "w", encoding="utf-8")
+    try:
+        if job.get("isolated"):
+            workdir = confine_filesystem(job)
+            _loopback_up()
+        else:
+            workdir = job["workdir"]
+        notebook_path = write_inputs(job, workdir, uid)
+        os.chdir(workdir)
+        drop_privileges(uid)
+        os.environ["HOME"] = workdir
+        os.environ["TMPDIR"] = workdir
+        os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(workdir, ".runtime")
+        os.environ["IPYTHONDIR"] = os.path.join(workdir, ".ipython")
+        apply_limits(limits)
+        make_undumpable()
+        nb = execute(notebook_path, workdir, limits)
+        result.write(json.dumps({"status": "ok", "notebook": nb}))
+    except BaseException as exc:  # noqa: BLE001 - every failure is reported to the parent
+        import traceback
+
+        result.write(
+            json.dumps(
+                {
+                    "status": "error",
+                    "error": f"{type(exc).__name__}: {exc}"[:2000],
+                    "traceback": traceback.format_exc()[-4000:],
+                }
+            )
+        )
+        return 1
+    finally:
+        result.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,507 @@
+"""Writes for exercises, submissions, grading, overrides and regrades."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import psutil
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .engines import GradeResult, NotebookError, get_engine
+from .engines.nbgrader_engine import read_notebook
+from .models import CellGrade, Exercise, GradeOverride, Submission, SubmissionEvent
+
+logger = logging.getLogger(__name__)
+TWO_PLACES = Decimal("0.01")
+
+
+def _dec(value: float | Decimal) -> Decimal:
+    return Decimal(str(value)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Exercises
+
+
+def exercise_prepare_notebook(*, source: bytes) -> tuple[bytes, list[dict], Decimal]:
+    """Validate an instructor notebook and generate its release version with nbgrader.
+
+    Returns (release notebook bytes, graded cells, maximum score); raises `ValidationError` with a
+    message an editor can act on."""
+    if len(source) > settings.GRADING_MAX_NOTEBOOK_BYTES:
+        raise ValidationError(
+            _("The notebook is larger than %(limit)d MB.")
+            % {"limit": settings.GRADING_MAX_NOTEBOOK_BYTES // (1024 * 1024)}
+        )
+    try:
+        release, cells, max_score = get_engine().release(source=source)
+    except NotebookError as exc:
+        raise ValidationError(str(exc)) from None
+    return release, cells, _dec(max_score)
+
+
+@transaction.atomic
+def exercise_set_notebook(*, exercise: Exercise, source: bytes) -> Exercise:
+    """Store the instructor notebook of *exercise* with its generated release notebook and points."""
+    release, cells, max_score = exercise_prepare_notebook(source=source)
+    if exercise.pk is None:
+        exercise.full_clean(exclude=["source_notebook", "release_notebook"])
+        exercise.save()
+    exercise.source_notebook.save("source.ipynb", ContentFile(source), save=False)
+    exercise.release_notebook.save("release.ipynb", ContentFile(release), save=False)
+    exercise.cells = cells
+    exercise.max_score = max_score
+    exercise.full_clean()
+    exercise.save()
+    return exercise
+
+
+@transaction.atomic
+def exercise_create(*, title: str, slug: str, source: bytes, **fields) -> Exercise:
+    """A new exercise from an instructor notebook (used by the demo data and tests)."""
+    exercise = Exercise(title=title, slug=slug, **fields)
+    return exercise_set_notebook(exercise=exercise, source=source)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Submissions
+
+
+def _validate_submission(*, exercise: Exercise, notebook_bytes: bytes, filename: str) -> None:
+    limit = settings.GRADING_MAX_NOTEBOOK_BYTES
+    if not filename.lower().endswith(".ipynb"):
+        raise ValidationError(_("Upload a Jupyter notebook (a file ending in .ipynb)."))
+    if len(notebook_bytes) > limit:
+        raise ValidationError(
+            _("The notebook is %(size).1f MB; the limit is %(limit)d MB. Clear large outputs and try again.")
+            % {"size": len(notebook_bytes) / (1024 * 1024), "limit": limit // (1024 * 1024)}
+        )
+    if not notebook_bytes.strip():
+        raise ValidationError(_("The file is empty."))
+    try:
+        nb = read_notebook(notebook_bytes, what=_("uploaded file"))
+    except NotebookError as exc:
+        raise ValidationError(str(exc)) from None
+    expected = {cell["grade_id"] for cell in exercise.cells}
+    found = {
+        cell.metadata.get("nbgrader", {}).get("grade_id")
+        for cell in nb.cells
+        if isinstance(cell.metadata.get("nbgrader"), dict)
+    }
+    found.discard(None)
+    if not found:
+        raise ValidationError(
+            _("This notebook has no nbgrader cells: download the exercise's notebook and solve it there.")
+        )
+    if expected and not (found & expected):
+        raise ValidationError(
+            _("This notebook belongs to another exercise: none of its cells match this one.")
+        )
+
+
+def _record(submission: Submission, from_state: str, to_state: str, detail: str = "") -> None:
+    SubmissionEvent.objects.create(
+        submission=submission, from_state=from_state, to_state=to_state, detail=detail[:2000]
+    )
+
+
+def submission_create(
+    *,
+    student,
+    exercise: Exercise,
+    notebook_bytes: bytes,
+    filename: str,
+    source: str = Submission.Source.UPLOAD,
+    lesson=None,
+) -> Submission:
+    """Validate a submitted notebook, persist it with a `Submission` in state `received` in one
+    transaction, and queue its grading once that transaction commits.
+
+    Raises `ValidationError` (nothing written) for a file that is too big, not a notebook, not in
+    nbgrader format, made for another exercise, past the attempt limit, or an exercise not ready."""
+    if not exercise.is_ready:
+        raise ValidationError(_("This exercise is not ready for submissions yet."))
+    _validate_submission(exercise=exercise, notebook_bytes=notebook_bytes, filename=filename)
+    for _try in range(3):
+        try:
+            submission = _submission_insert(
+                student=student,
+                exercise=exercise,
+                notebook_bytes=notebook_bytes,
+                filename=filename,
+                source=source,
+                lesson=lesson,
+            )
+        except IntegrityError:
+            continue  # two uploads raced for the same attempt number: take the next one
+        return submission
+    raise ValidationError(_("Too many submissions at once; please try again."))
+
+
+@transaction.atomic
+def _submission_insert(*, student, exercise, notebook_bytes, filename, source, lesson) -> Submission:
+    # Lock the learner's row so concurrent uploads count attempts one after another.
+    type(student).objects.select_for_update().filter(pk=student.pk).first()
+    last = Submission.objects.filter(exercise=exercise, student=student).aggregate(n=Max("attempt"))["n"] or 0
+    if exercise.max_attempts and last >= exercise.max_attempts:
+        raise ValidationError(
+            _("You have used all %(count)d attempts of this exercise.") % {"count": exercise.max_attempts}
+        )
+    now = timezone.now()
+    submission = Submission(
+        exercise=exercise,
+        student=student,
+        lesson=lesson,
+        attempt=last + 1,
+        source=source,
+        filename=os.path.basename(filename)[:255],
+        sha256=hashlib.sha256(notebook_bytes).hexdigest(),
+        submitted_at=now,
+        is_late=bool(exercise.deadline and now > exercise.deadline),
+        max_score=exercise.max_score,
+    )
+    submission.notebook.save("submission.ipynb", ContentFile(notebook_bytes), save=False)
+    try:
+        submission.full_clean()
+        submission.save()
+        _record(submission, "", Submission.State.RECEIVED)
+    except BaseException:
+        # The row never commits: do not leave its file behind.
+        submission.notebook.storage.delete(submission.notebook.name)
+        raise
+    transaction.on_commit(lambda: _enqueue(submission.pk))
+    return submission
+
+
+def _enqueue(submission_id: int) -> None:
+    """Mark the submission queued and hand it to the grading queue (runs after commit)."""
+    from .tasks import grade_submission
+
+    updated = Submission.objects.filter(pk=submission_id, state=Submission.State.RECEIVED).update(
+        state=Submission.State.QUEUED, queued_at=timezone.now()
+    )
+    if updated:
+        SubmissionEvent.objects.create(
+            submission_id=submission_id,
+            from_state=Submission.State.RECEIVED,
+            to_state=Submission.State.QUEUED,
+        )
+    try:
+        grade_submission.delay(submission_id)
+    except Exception:  # noqa: BLE001 - the broker is down: the sweeper re-queues it later
+        logger.exception("could not queue submission %s; the sweeper will retry", submission_id)
+
+
+def submission_requeue(*, submission: Submission) -> None:
+    """Queue grading again (regrade, or the sweeper picking up a stuck submission)."""
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        previous = locked.state
+        locked.state = Submission.State.QUEUED
+        locked.queued_at = timezone.now()
+        locked.lease_owner = ""
+        locked.lease_expires_at = None
+        locked.save(update_fields=["state", "queued_at", "lease_owner", "lease_expires_at"])
+        _record(locked, previous, Submission.State.QUEUED, "requeued")
+        transaction.on_commit(lambda: _grade_later(locked.pk))
+
+
+def _grade_later(submission_id: int) -> None:
+    from .tasks import grade_submission
+
+    try:
+        grade_submission.delay(submission_id)
+    except Exception:  # noqa: BLE001
+        logger.exception("could not queue submission %s", submission_id)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Grading
+
+
+def _lease_owner() -> str:
+    me = psutil.Process()
+    return f"{socket.gethostname()}:{me.pid}:{me.create_time():.0f}"
+
+
+def _lease_is_dead(owner: str) -> bool:
+    """True when the lease holder is a process on this machine that no longer exists."""
+    try:
+        host, pid, started = owner.rsplit(":", 2)
+    except ValueError:
+        return True
+    if host != socket.gethostname():
+        return False
+    try:
+        return f"{psutil.Process(int(pid)).create_time():.0f}" != started
+    except (psutil.NoSuchProcess, ValueError):
+        return True
+
+
+class LeaseHeld(Exception):
+    """Another live worker is grading this submission right now."""
+
+    def __init__(self, seconds_left: float) -> None:
+        super().__init__(seconds_left)
+        self.seconds_left = seconds_left
+
+
+def _lease_seconds() -> float:
+    return float(settings.GRADING_SANDBOX_LIMITS.get("notebook_seconds", 120)) * 2 + 60
+
+
+@transaction.atomic
+def _claim(submission_id: int) -> Submission | None:
+    submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
+    if submission is None or submission.state == Submission.State.GRADED:
+        return None
+    now = timezone.now()
+    if (
+        submission.state == Submission.State.GRADING
+        and submission.lease_expires_at
+        and submission.lease_expires_at > now
+        and not _lease_is_dead(submission.lease_owner)
+    ):
+        raise LeaseHeld((submission.lease_expires_at - now).total_seconds())
+    previous = submission.state
+    submission.state = Submission.State.GRADING
+    submission.lease_owner = _lease_owner()
+    submission.lease_expires_at = now + timedelta(seconds=_lease_seconds())
+    submission.grading_runs += 1
+    submission.save(update_fields=["state", "lease_owner", "lease_expires_at", "grading_runs"])
+    _record(submission, previous, Submission.State.GRADING, f"run {submission.grading_runs}")
+    return submission
+
+
+def submission_grade(*, submission_id: int) -> Submission | None:
+    """Grade one submission: claim it, run the engine (outside any transaction), then store the cell
+    grades and score in one transaction. Idempotent: a graded submission is left alone, a second
+    delivery while a live worker holds the lease raises `LeaseHeld`, and the cell grades are keyed by
+    (submission, cell) so a re-run replaces rather than duplicates them."""
+    submission = _claim(submission_id)
+    if submission is None:
+        return None
+    exercise = submission.exercise
+    try:
+        with exercise.source_notebook.open("rb") as fh:
+            source = fh.read()
+        with submission.notebook.open("rb") as fh:
+            notebook = fh.read()
+    except OSError as exc:
+        result = GradeResult(status="error", error=f"missing file: {exc}")
+    else:
+        result = get_engine().grade(source=source, submission=notebook)
+    return submission_store_result(submission_id=submission_id, result=result)
+
+
+@transaction.atomic
+def submission_store_result(*, submission_id: int, result: GradeResult) -> Submission | None:
+    """Record an engine result on a submission being graded (once: a graded one is left alone)."""
+    submission = Submission.objects.select_for_update().select_related("exercise").get(pk=submission_id)
+    if submission.state == Submission.State.GRADED:
+        return submission
+    previous = submission.state
+    submission.engine = result.engine[:32]
+    submission.lease_owner = ""
+    submission.lease_expires_at = None
+    submission.graded_at = timezone.now()
+    if result.status != "graded":
+        submission.state = Submission.State.FAILED
+        submission.error = (result.error or _("Grading failed."))[:4000]
+        submission.auto_score = Decimal(0)
+        submission.score = Decimal(0)
+        submission.max_score = _dec(result.max_score) if result.max_score else submission.exercise.max_score
+        submission.feedback_html = ""
+        _store_cells(submission, result)
+        submission.save()
+        _record(submission, previous, submission.state, submission.error)
+    else:
+        submission.state = Submission.State.GRADED
+        submission.error = ""
+        submission.auto_score = _dec(result.score)
+        submission.max_score = _dec(result.max_score)
+        penalty = Decimal(submission.exercise.late_penalty_percent) / 100 if submission.is_late else 0
+        submission.score = _dec(submission.auto_score * (1 - Decimal(penalty)))
+        override = submission.override
+        if override is not None:
+            submission.score = override.score
+        submission.feedback_html = result.feedback_html
+        _store_cells(submission, result)
+        submission.save()
+        _record(submission, previous, submission.state, f"{submission.score}/{submission.max_score}")
+    transaction.on_commit(lambda: submission_report_result(submission_id=submission.pk))
+    return submission
+
+
+def _store_cells(submission: Submission, result: GradeResult) -> None:
+    seen = []
+    for position, cell in enumerate(result.cells):
+        CellGrade.objects.update_or_create(
+            submission=submission,
+            grade_id=cell.grade_id,
+            defaults={
+                "kind": cell.kind,
+                "score": _dec(cell.score),
+                "max_score": _dec(cell.max_score),
+                "needs_manual_grade": cell.needs_manual_grade,
+                "position": position,
+            },
+        )
+        seen.append(cell.grade_id)
+    submission.cell_grades.exclude(grade_id__in=seen).delete()
+
+
+def counting_submission(*, exercise: Exercise, student) -> Submission | None:
+    """The submission whose score counts for the learner: best or last graded, per the exercise."""
+    graded = Submission.objects.filter(exercise=exercise, student=student, state=Submission.State.GRADED)
+    if exercise.score_policy == Exercise.ScorePolicy.LAST:
+        return graded.order_by("-attempt").first()
+    return graded.order_by("-score", "-attempt").first()
+
+
+def submission_report_result(*, submission_id: int) -> None:
+    """Pass the counting score of the learner's exercise to course completion (`courses.services`)."""
+    submission = Submission.objects.select_related("exercise", "lesson").get(pk=submission_id)
+    lesson = submission.lesson
+    if lesson is None:
+        lesson = (
+            Submission.objects.filter(
+                exercise=submission.exercise, student=submission.student, lesson__isnull=False
+            )
+            .values_list("lesson", flat=True)
+            .first()
+        )
+        if lesson is None:
+            return
+        from courses.models import LessonPage
+
+        lesson = LessonPage.objects.get(pk=lesson)
+    counting = counting_submission(exercise=submission.exercise, student=submission.student)
+    if counting is None or counting.score is None:
+        return
+    try:
+        from courses.services import activity_result_record
+    except ImportError:
+        logger.info("courses.services.activity_result_record is not available; result not recorded")
+        return
+    activity_result_record(
+        user=submission.student,
+        lesson=lesson,
+        activity_id=str(submission.exercise_id),
+        kind="exercise",
+        score=min(counting.score, counting.max_score or counting.score),
+        max_score=counting.max_score or submission.exercise.max_score,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Teachers
+
+
+@transaction.atomic
+def grade_override_create(*, submission: Submission, author, score: Decimal, reason: str) -> GradeOverride:
+    """Change a submission's score with a mandatory reason; the change is kept in the audit log."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for changing the grade.")})
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    if locked.state != Submission.State.GRADED:
+        raise ValidationError(_("Only a graded submission can be overridden."))
+    score = _dec(score)
+    if score < 0 or (locked.max_score is not None and score > locked.max_score):
+        raise ValidationError({"score": _("The score must be between 0 and the maximum score.")})
+    override = GradeOverride(
+        submission=locked, author=author, previous_score=locked.score, score=score, reason=reason
+    )
+    override.full_clean()
+    override.save()
+    locked.score = score
+    locked.save(update_fields=["score"])
+    _record(
+        locked, locked.state, locked.state, f"override by {author.pk}: {override.previous_score} → {score}"
+    )
+    transaction.on_commit(lambda: submission_report_result(submission_id=locked.pk))
+    return override
+
+
+def exercise_regrade(*, exercise: Exercise, student_ids: list[int] | None = None) -> int:
+    """Queue every finished submission of *exercise* (optionally of some learners) for grading again.
+    Returns how many were queued."""
+    submissions = Submission.objects.filter(exercise=exercise, state__in=Submission.TERMINAL_STATES)
+    if student_ids is not None:
+        submissions = submissions.filter(student_id__in=student_ids)
+    count = 0
+    for submission in submissions.only("pk"):
+        submission_regrade(submission=submission)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def submission_regrade(*, submission: Submission) -> Submission:
+    """Grade a finished submission again (after the exercise's tests changed, say)."""
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    if not locked.is_terminal:
+        return locked
+    previous = locked.state
+    locked.state = Submission.State.QUEUED
+    locked.queued_at = timezone.now()
+    locked.save(update_fields=["state", "queued_at"])
+    _record(locked, previous, Submission.State.QUEUED, "regrade")
+    transaction.on_commit(lambda: _grade_later(locked.pk))
+    return locked
+
+
+def requeue_stuck_submissions(*, older_than_seconds: int | None = None) -> int:
+    """Re-queue submissions stuck before `graded`/`failed` (a lost broker message, a killed worker)."""
+    older_than_seconds = older_than_seconds or settings.GRADING_STUCK_AFTER_SECONDS
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    now = timezone.now()
+    stuck = list(
+        Submission.objects.filter(state__in=[Submission.State.RECEIVED, Submission.State.QUEUED])
+        .filter(submitted_at__lt=cutoff)
+        .exclude(queued_at__gte=cutoff)
+        .values_list("pk", flat=True)[:500]
+    )
+    stuck += list(
+        Submission.objects.filter(state=Submission.State.GRADING, lease_expires_at__lt=now).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    for pk in stuck:
+        submission_requeue(submission=Submission(pk=pk))
+    return len(stuck)
+
+
+def grade_files(*, source: bytes, submission: bytes, engine: str | None = None) -> dict:
+    """Grade a pair of notebook files (for `manage.py grade`): the contract's JSON object."""
+    result = get_engine(engine).grade(source=source, submission=submission, feedback=False)
+    return result.as_contract()
+
+
+__all__ = [
+    "counting_submission",
+    "exercise_create",
+    "exercise_prepare_notebook",
+    "exercise_regrade",
+    "exercise_set_notebook",
+    "grade_files",
+    "grade_override_create",
+    "requeue_stuck_submissions",
+    "submission_create",
+    "submission_grade",
+    "submission_regrade",
+    "submission_report_result",
+    "submission_store_result",
+]
