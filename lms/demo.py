@@ -10,10 +10,19 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 EDITORS_GROUP = "Editors"
+# What an editor needs: the Wagtail admin, and adding and editing pages, images and documents.
+EDITOR_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "choose_document"),
+]
+EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,24 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
 DEMO_EMAILS: dict[str, str] = {account.key: account.email for account in DEMO_ACCOUNTS}
 
 
+def ensure_editors_group() -> Group:
+    """The Wagtail "Editors" group with its usual rights (Wagtail's migrations create it; this restores
+    it on a database where it is missing)."""
+    from wagtail.models import GroupPagePermission, Page
+
+    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
+    for app_label, codename in EDITOR_PERMISSIONS:
+        permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+        if permission is not None:
+            group.permissions.add(permission)
+    root = Page.get_first_root_node()
+    if root is not None:
+        for codename in EDITOR_PAGE_PERMISSIONS:
+            permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
+            GroupPagePermission.objects.get_or_create(group=group, page=root, permission=permission)
+    return group
+
+
 @transaction.atomic
 def ensure_demo_accounts() -> dict[str, object]:
     """Create (or bring back in line) every demo account, with a verified primary e-mail address and
@@ -71,7 +98,9 @@ def ensure_demo_accounts() -> dict[str, object]:
         user.full_clean(exclude=["password"])
         user.save()
         for name in account.groups:
-            group, _ = Group.objects.get_or_create(name=name)
+            group = (
+                ensure_editors_group() if name == EDITORS_GROUP else Group.objects.get_or_create(name=name)[0]
+            )
             user.groups.add(group)
         EmailAddress.objects.filter(user=user).exclude(email__iexact=account.email).update(primary=False)
         address, _ = EmailAddress.objects.get_or_create(

@@ -312,3 +312,7 @@ CELERY_BEAT_SCHEDULE["grading-requeue-stuck"] = {
     "task": "grading.tasks.requeue_stuck_submissions",
     "schedule": 60.0,
 }
+
+# --- demo and accounts pages: the project's allauth templates (lms/templates/account/) must win over
+# allauth's own, which the app-directories loader would find first (allauth precedes lms in INSTALLED_APPS).
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "lms" / "templates"]

@@ -1,4 +1,8 @@
+import importlib
+
 import pytest
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from wagtail.models import Page, Site
 
 from content.models import HomePage, NewsIndexPage, NewsPage, StandardPage
@@ -7,16 +11,41 @@ from courses.models import CatalogPage, CoursePage, TrackPage
 pytestmark = pytest.mark.django_db
 
 
-def test_migration_makes_home_the_site_root():
-    """After migrating, the default site's root is the home page, with the catalogue and the About page
-    below it and no Wagtail welcome page left."""
+def historical_apps():
+    """The app registry as migrations see it (models without their Python methods)."""
+    return MigrationLoader(connection).project_state().apps
+
+
+def test_migration_replaces_welcome_page():
+    """The data migration swaps Wagtail's welcome page for the home page, makes it the default site's
+    root and creates the catalogue and the About page below it."""
+    for home in HomePage.objects.all():
+        Site.objects.filter(root_page=home).delete()
+        home.delete()
+    root = Page.get_first_root_node()
+    welcome = root.add_child(instance=Page(title="Welcome to your new Wagtail site!", slug="home"))
+    Site.objects.create(hostname="localhost", port=80, root_page=welcome, is_default_site=True)
+
+    migration = importlib.import_module("content.migrations.0002_site_structure")
+    migration.create_site_structure(historical_apps(), None)
+
     site = Site.objects.get(is_default_site=True)
     home = site.root_page.specific
     assert isinstance(home, HomePage)
+    assert home.live
     children = {page.slug: page.specific_class for page in home.get_children().live()}
     assert children == {"catalog": CatalogPage, "about": StandardPage}
-    assert not Page.objects.filter(depth=2).exclude(pk=home.pk).exists()
+    assert not Page.objects.filter(pk=welcome.pk).exists()
+    assert list(Page.objects.filter(depth=2)) == [home.page_ptr]
     assert Page.find_problems() == ([], [], [], [], [])
+
+
+def test_migration_leaves_an_existing_home_page_alone():
+    """Run on a site that already has a home page, the migration changes nothing."""
+    before = list(Page.objects.values_list("pk", "path"))
+    migration = importlib.import_module("content.migrations.0002_site_structure")
+    migration.create_site_structure(historical_apps(), None)
+    assert list(Page.objects.values_list("pk", "path")) == before
 
 
 @pytest.mark.parametrize(

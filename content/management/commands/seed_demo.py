@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from content.services import site_structure_ensure
 from courses.demo import seed_courses
 from lms.demo import demo_accounts_table, ensure_demo_accounts
 
@@ -58,6 +59,8 @@ class Command(BaseCommand):
                 "password. Pass --force if this really is a demo installation."
             )
         with quiet_loggers(NOISY_LOGGERS):
+            self.stdout.write("Site pages…")
+            site_structure_ensure()
             self.stdout.write("Demo accounts…")
             ensure_demo_accounts()
             self.stdout.write("Course catalogue…")
