@@ -38,7 +38,7 @@ class DemoAccount:
 DEMO_ACCOUNTS: list[DemoAccount] = [
     DemoAccount("student", "student@example.org", "Алина Сафина", "student of a Kazan IT lyceum"),
     DemoAccount(
-        "student2", "student2@example.org", "Тимур Гарипов", "student of a lyceum in another municipality"
+        "student2", "student2@example.org", "Тимур Гарипов", "student of a Naberezhnye Chelny lyceum"
     ),
     DemoAccount("teacher", "teacher@example.org", "Ирина Валиева", "teacher of a Kazan IT lyceum"),
     DemoAccount("coordinator", "coordinator@example.org", "Рустем Хабибуллин", "regional coordinator, Kazan"),
@@ -46,7 +46,7 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "coordinator2",
         "coordinator2@example.org",
         "Гульнара Закирова",
-        "regional coordinator of another municipality",
+        "regional coordinator, Naberezhnye Chelny",
     ),
     DemoAccount(
         "admin", "admin@example.org", "Марат Ахметов", "republic administrator (superuser)", superuser=True

@@ -74,6 +74,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"{module_name}.{function_name}: not available, skipped")
                     continue
                 self.stdout.write(f"{module_name}.{function_name}…")
-                step()
+                outcome = step()
+                if outcome:
+                    self.stdout.write(f"  {outcome}")
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(demo_accounts_table())
