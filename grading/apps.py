@@ -7,3 +7,11 @@ class GradingConfig(AppConfig):
     label = "grading"
     verbose_name = _("Grading")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from lms import scoping
+        from lms.navigation import register_nav_item
+
+        register_nav_item(
+            label=_("Gradebook"), url_name="grading:gradebook", order=60, is_visible=scoping.is_staff_member
+        )

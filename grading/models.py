@@ -147,6 +147,7 @@ class Submission(models.Model):
     score = models.DecimalField(_("score"), max_digits=8, decimal_places=2, null=True, blank=True)
     max_score = models.DecimalField(_("maximum score"), max_digits=8, decimal_places=2, null=True, blank=True)
     feedback_html = models.TextField(blank=True)
+    graded_notebook = models.JSONField(null=True, blank=True, editable=False)
     error = models.TextField(_("error"), blank=True)
     engine = models.CharField(max_length=32, blank=True)
     grading_runs = models.PositiveIntegerField(default=0, help_text=_("How many grading runs have started."))
@@ -175,6 +176,11 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exercise} — {self.student} #{self.attempt}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("grading:submission_detail", kwargs={"pk": self.pk})
 
     @property
     def is_terminal(self) -> bool:

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import psutil
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -152,7 +153,7 @@ def submission_create(
 @transaction.atomic
 def _submission_insert(*, student, exercise, notebook_bytes, filename, source, lesson) -> Submission:
     # Lock the learner's row so concurrent uploads count attempts one after another.
-    type(student).objects.select_for_update().filter(pk=student.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=student.pk).first()
     last = Submission.objects.filter(exercise=exercise, student=student).aggregate(n=Max("attempt"))["n"] or 0
     if exercise.max_attempts and last >= exercise.max_attempts:
         raise ValidationError(
@@ -323,6 +324,7 @@ def submission_store_result(*, submission_id: int, result: GradeResult) -> Submi
         submission.score = Decimal(0)
         submission.max_score = _dec(result.max_score) if result.max_score else submission.exercise.max_score
         submission.feedback_html = ""
+        submission.graded_notebook = None
         _store_cells(submission, result)
         submission.save()
         _record(submission, previous, submission.state, submission.error)
@@ -337,6 +339,7 @@ def submission_store_result(*, submission_id: int, result: GradeResult) -> Submi
         if override is not None:
             submission.score = override.score
         submission.feedback_html = result.feedback_html
+        submission.graded_notebook = result.graded_notebook
         _store_cells(submission, result)
         submission.save()
         _record(submission, previous, submission.state, f"{submission.score}/{submission.max_score}")

@@ -35,6 +35,7 @@ class GradeResult:
     error: str | None = None
     feedback_html: str = ""
     engine: str = ""
+    graded_notebook: dict | None = None
 
     def as_contract(self) -> dict:
         """The JSON object `manage.py grade --json` prints (see DESIGN.md, "Grading contract")."""

@@ -226,7 +226,9 @@ class NbgraderEngine(Engine):
                     engine=self.name,
                 )
             graded, results = self._save_grades(executed, db_url, cells)
-            html = self._feedback(graded, db_url) if feedback else ""
+            html = (
+                self._feedback(nbformat.from_dict(json.loads(json.dumps(graded))), db_url) if feedback else ""
+            )
         return GradeResult(
             status="graded",
             score=sum(r.score for r in results),
@@ -234,6 +236,7 @@ class NbgraderEngine(Engine):
             cells=results,
             feedback_html=html,
             engine=self.name,
+            graded_notebook=json.loads(json.dumps(graded)),
         )
 
     def _resources(self, db_url: str) -> dict:
@@ -296,25 +299,60 @@ class NbgraderEngine(Engine):
 
     def _feedback(self, nb: NotebookNode, db_url: str) -> str:
         """nbgrader's feedback page for the graded notebook (its GetGrades + feedback template)."""
-        import nbgrader
-        from nbconvert.exporters import HTMLExporter
-        from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
         from nbgrader.preprocessors import GetGrades
-        from traitlets.config import Config
 
-        nb, resources = _preprocess([GetGrades, CSSHTMLHeaderPreprocessor], nb, self._resources(db_url))
-        base = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
-        cfg = Config()
-        cfg.HTMLExporter.template_name = "feedback"
-        cfg.HTMLExporter.extra_template_basedirs = [str(base / "templates")]
-        cfg.HTMLExporter.extra_template_paths = [
-            str(base / "static" / "node_modules" / "bootstrap" / "dist" / "css")
-        ]
-        exporter = HTMLExporter(config=cfg)
-        resources.setdefault("metadata", {})["name"] = NOTEBOOK_ID
-        with contextlib.redirect_stdout(io.StringIO()):
-            html, _ = exporter.from_notebook_node(nb, resources=resources)
-        return html
+        nb, resources = _preprocess([GetGrades], nb, self._resources(db_url))
+        return _render_feedback(nb, resources)
+
+
+def _render_feedback(nb: NotebookNode, resources: dict) -> str:
+    import nbgrader
+    from nbconvert.exporters import HTMLExporter
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from traitlets.config import Config
+
+    nb, resources = _preprocess([CSSHTMLHeaderPreprocessor], nb, resources)
+    base = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
+    cfg = Config()
+    cfg.HTMLExporter.template_name = "feedback"
+    cfg.HTMLExporter.extra_template_basedirs = [str(base / "templates")]
+    cfg.HTMLExporter.extra_template_paths = [
+        str(base / "static" / "node_modules" / "bootstrap" / "dist" / "css")
+    ]
+    exporter = HTMLExporter(config=cfg)
+    resources.setdefault("metadata", {})["name"] = NOTEBOOK_ID
+    with contextlib.redirect_stdout(io.StringIO()):
+        html, _ = exporter.from_notebook_node(nb, resources=resources)
+    return html
+
+
+def render_feedback(
+    graded_notebook: dict,
+    *,
+    scores: dict[str, float],
+    score: float,
+    max_score: float,
+    hidden: set[str] = frozenset(),
+    hidden_text: str = "This test is hidden.",
+) -> str:
+    """nbgrader's feedback page for a graded notebook, with the scores given (they may include a
+    teacher's override) and the source and output of the *hidden* test cells withheld."""
+    from nbgrader import utils
+
+    nb = nbformat.from_dict(json.loads(json.dumps(graded_notebook)))
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if utils.is_grade(cell) or utils.is_task(cell):
+            meta["score"] = scores.get(grade_id, 0.0)
+        if utils.is_solution(cell) or utils.is_task(cell):
+            meta.setdefault("comment", None)
+        if grade_id in hidden and not utils.is_solution(cell):
+            cell.source = f"# {hidden_text}" if cell.cell_type == "code" else hidden_text
+            if cell.cell_type == "code":
+                cell.outputs = []
+    resources = {"nbgrader": {"score": score, "max_score": max_score, "late_penalty": 0}}
+    return _render_feedback(nb, resources)
 
 
 def _require_nbgrader_metadata(nb: NotebookNode) -> None:

@@ -1,0 +1,131 @@
+"""Reads for exercises, submissions and gradebooks. Every list a user sees is scoped by `lms.scoping`."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from lms import scoping
+
+from .models import CellGrade, Exercise, Submission
+
+
+def exercise_lessons(*, exercise: Exercise) -> QuerySet:
+    """Live lessons whose body holds a notebook-exercise block of *exercise* (Wagtail's reference index)."""
+    from wagtail.models import ReferenceIndex
+
+    from courses.models import LessonPage
+
+    page_ids = ReferenceIndex.objects.filter(
+        to_content_type=ContentType.objects.get_for_model(Exercise),
+        to_object_id=str(exercise.pk),
+    ).values_list("object_id", flat=True)
+    return LessonPage.objects.live().filter(pk__in=[int(pk) for pk in page_ids if str(pk).isdigit()])
+
+
+def student_submissions(*, exercise: Exercise, student) -> QuerySet[Submission]:
+    """A learner's attempts at an exercise, newest first, with their cell grades."""
+    if not getattr(student, "is_authenticated", False):
+        return Submission.objects.none()
+    return (
+        Submission.objects.filter(exercise=exercise, student=student)
+        .prefetch_related(Prefetch("cell_grades", queryset=CellGrade.objects.order_by("position")))
+        .order_by("-attempt")
+    )
+
+
+def submission_for_viewer(*, user, pk: int) -> Submission | None:
+    """The submission if *user* may see it: its author, or staff who may see the author."""
+    submission = (
+        Submission.objects.select_related("exercise", "student", "lesson")
+        .prefetch_related("cell_grades", "overrides__author", "events")
+        .filter(pk=pk)
+        .first()
+    )
+    if submission is None:
+        return None
+    if submission.student_id == user.pk:
+        return submission
+    if scoping.is_staff_member(user) and scoping.can_see_learner(user, submission.student):
+        return submission
+    return None
+
+
+def can_manage_submission(*, user, submission: Submission) -> bool:
+    """Teachers, coordinators and administrators who may see the learner may override and regrade."""
+    return (
+        submission.student_id != user.pk
+        and scoping.is_staff_member(user)
+        and scoping.can_see_learner(user, submission.student)
+    )
+
+
+def visible_cells(*, submission: Submission, viewer_is_staff: bool) -> list[dict]:
+    """The cell results to show: staff see every test; a learner sees a test's result only when the
+    exercise's visibility allows it (always / after the deadline / never)."""
+    exercise = submission.exercise
+    rows = []
+    for cell in submission.cell_grades.all():
+        visible = viewer_is_staff or exercise.test_is_visible(cell.grade_id)
+        rows.append({"cell": cell, "visible": visible})
+    return rows
+
+
+def gradebook_groups(*, user) -> QuerySet:
+    return scoping.visible_groups(user).select_related("lyceum").order_by("lyceum__name", "name")
+
+
+def gradebook_rows(*, user, group, exercise: Exercise) -> list[dict]:
+    """One row per active student of *group* (which the user must see): attempts, counting score."""
+    if not scoping.visible_groups(user).filter(pk=group.pk).exists():
+        return []
+    User = get_user_model()
+    students = (
+        User.objects.filter(group_memberships__group=group, group_memberships__left_at__isnull=True)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+    submissions = (
+        Submission.objects.filter(exercise=exercise, student__in=students)
+        .order_by("student_id", "-attempt")
+        .only("pk", "student_id", "attempt", "state", "score", "max_score", "submitted_at", "is_late")
+    )
+    by_student: dict[int, list[Submission]] = {}
+    for submission in submissions:
+        by_student.setdefault(submission.student_id, []).append(submission)
+    rows = []
+    for student in students:
+        attempts = by_student.get(student.pk, [])
+        graded = [s for s in attempts if s.state == Submission.State.GRADED]
+        if exercise.score_policy == Exercise.ScorePolicy.LAST:
+            counting = graded[0] if graded else None
+        else:
+            counting = max(graded, key=lambda s: (s.score or 0, s.attempt), default=None)
+        rows.append(
+            {
+                "student": student,
+                "attempts": attempts,
+                "latest": attempts[0] if attempts else None,
+                "counting": counting,
+            }
+        )
+    return rows
+
+
+def exercise_progress(*, exercise: Exercise, student_ids=None) -> dict:
+    """How many submissions of the exercise are in each state (for the regrade progress bar)."""
+    qs = Submission.objects.filter(exercise=exercise)
+    if student_ids is not None:
+        qs = qs.filter(student_id__in=student_ids)
+    counts = qs.aggregate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(state__in=Submission.TERMINAL_STATES)),
+    )
+    total = counts["total"] or 0
+    done = counts["done"] or 0
+    return {"total": total, "done": done, "percent": int(done * 100 / total) if total else 100}
+
+
+def gradebook_exercises() -> QuerySet[Exercise]:
+    return Exercise.objects.exclude(release_notebook="").order_by("title")

@@ -1,0 +1,368 @@
+"""Pages of notebook exercises: the learner's upload and results, isolated feedback, the teachers'
+gradebook with overrides, regrades and exports. Views are thin: selectors read, services write."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_POST
+
+from lms import scoping
+
+from . import selectors, services
+from .forms import GradeOverrideForm, SubmissionUploadForm
+from .models import Exercise, Submission
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(fallback)
+
+
+def _exercise_context(request: HttpRequest, exercise: Exercise, lesson=None) -> dict:
+    return {
+        "exercise": exercise,
+        "lesson": lesson,
+        "form": SubmissionUploadForm(initial={"lesson": getattr(lesson, "pk", None)}),
+        "submissions": selectors.student_submissions(exercise=exercise, student=request.user),
+    }
+
+
+@require_GET
+def exercise_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    exercise = get_object_or_404(Exercise, slug=slug)
+    return render(request, "grading/exercise_detail.html", _exercise_context(request, exercise))
+
+
+@login_required
+@require_GET
+def starter(request: HttpRequest, slug: str) -> HttpResponse:
+    """The release notebook (solutions and hidden tests removed by nbgrader)."""
+    exercise = get_object_or_404(Exercise, slug=slug)
+    if not exercise.release_notebook:
+        raise Http404
+    with exercise.release_notebook.open("rb") as fh:
+        data = fh.read()
+    response = HttpResponse(data, content_type="application/x-ipynb+json")
+    response["Content-Disposition"] = f'attachment; filename="{exercise.slug}.ipynb"'
+    return response
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, slug: str) -> HttpResponse:
+    exercise = get_object_or_404(Exercise, slug=slug)
+    form = SubmissionUploadForm(request.POST, request.FILES)
+    fallback = exercise_url(exercise)
+    if not form.is_valid():
+        messages.error(request, _("Choose a notebook file to upload."))
+        return _back(request, fallback)
+    lesson = None
+    if form.cleaned_data.get("lesson"):
+        lesson = selectors.exercise_lessons(exercise=exercise).filter(pk=form.cleaned_data["lesson"]).first()
+    upload = form.cleaned_data["notebook"]
+    from django.conf import settings
+
+    if upload.size > settings.GRADING_MAX_NOTEBOOK_BYTES:
+        messages.error(
+            request,
+            _("The notebook is %(size).1f MB; the limit is %(limit)d MB. Clear large outputs and try again.")
+            % {
+                "size": upload.size / (1024 * 1024),
+                "limit": settings.GRADING_MAX_NOTEBOOK_BYTES // (1024 * 1024),
+            },
+        )
+        return _back(request, fallback)
+    try:
+        submission = services.submission_create(
+            student=request.user,
+            exercise=exercise,
+            notebook_bytes=upload.read(),
+            filename=upload.name,
+            lesson=lesson,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(request, fallback)
+    messages.success(request, _("Your notebook was received and is being graded."))
+    return redirect(submission.get_absolute_url())
+
+
+def exercise_url(exercise: Exercise) -> str:
+    from django.urls import reverse
+
+    return reverse("grading:exercise_detail", kwargs={"slug": exercise.slug})
+
+
+def _viewable(request: HttpRequest, pk: int) -> Submission:
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    submission = selectors.submission_for_viewer(user=request.user, pk=pk)
+    if submission is None:
+        raise Http404
+    return submission
+
+
+def _submission_context(request: HttpRequest, submission: Submission) -> dict:
+    is_manager = selectors.can_manage_submission(user=request.user, submission=submission)
+    return {
+        "submission": submission,
+        "exercise": submission.exercise,
+        "cells": selectors.visible_cells(submission=submission, viewer_is_staff=is_manager),
+        "is_manager": is_manager,
+        "override_form": GradeOverrideForm(initial={"score": submission.score}),
+        "overrides": submission.overrides.all(),
+    }
+
+
+@login_required
+@never_cache
+@require_GET
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _viewable(request, pk)
+    context = _submission_context(request, submission)
+    context["attempts"] = selectors.student_submissions(
+        exercise=submission.exercise, student=submission.student
+    )
+    return render(request, "grading/submission_detail.html", context)
+
+
+@login_required
+@never_cache
+@require_GET
+def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live part of the submission page; htmx polls it until the state is final."""
+    submission = _viewable(request, pk)
+    return render(
+        request, "grading/includes/submission_status.html", _submission_context(request, submission)
+    )
+
+
+@login_required
+@never_cache
+@xframe_options_sameorigin
+@require_GET
+def submission_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """nbgrader's feedback page, served on its own with a CSP sandbox: student output in it cannot run
+    script with the portal's origin (the page embeds it in a sandboxed iframe)."""
+    submission = _viewable(request, pk)
+    if submission.state != Submission.State.GRADED or not submission.graded_notebook:
+        raise Http404
+    is_manager = selectors.can_manage_submission(user=request.user, submission=submission)
+    hidden = set()
+    if not is_manager:
+        hidden = {
+            c.grade_id
+            for c in submission.cell_grades.all()
+            if not submission.exercise.test_is_visible(c.grade_id)
+        }
+    scores = {c.grade_id: float(c.score) for c in submission.cell_grades.all()}
+    stamp = submission.graded_at.timestamp() if submission.graded_at else 0
+    key = f"grading:feedback:{submission.pk}:{stamp}:{submission.score}:{','.join(sorted(hidden))}"
+    html = cache.get(key)
+    if html is None:
+        from .engines.nbgrader_engine import render_feedback
+
+        html = render_feedback(
+            submission.graded_notebook,
+            scores=scores,
+            score=float(submission.score or 0),
+            max_score=float(submission.max_score or 0),
+            hidden=hidden,
+            hidden_text=_("This test is hidden."),
+        )
+        cache.set(key, html, 3600)
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+        "frame-ancestors 'self'"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --- teachers -------------------------------------------------------------------------------------------
+def _require_staff(request: HttpRequest) -> None:
+    if not scoping.is_staff_member(request.user):
+        raise PermissionDenied
+
+
+@login_required
+@require_POST
+def submission_override(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _viewable(request, pk)
+    if not selectors.can_manage_submission(user=request.user, submission=submission):
+        raise PermissionDenied
+    form = GradeOverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.grade_override_create(
+                submission=submission,
+                author=request.user,
+                score=form.cleaned_data["score"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The grade was changed."))
+    else:
+        messages.error(request, _("Give a score and a reason for the change."))
+    return redirect(submission.get_absolute_url())
+
+
+@login_required
+@require_POST
+def submission_regrade(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _viewable(request, pk)
+    if not selectors.can_manage_submission(user=request.user, submission=submission):
+        raise PermissionDenied
+    services.submission_regrade(submission=submission)
+    messages.success(request, _("The submission is queued for grading again."))
+    return redirect(submission.get_absolute_url())
+
+
+@login_required
+@require_GET
+def gradebook(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    return render(
+        request,
+        "grading/gradebook.html",
+        {
+            "groups": selectors.gradebook_groups(user=request.user),
+            "exercises": selectors.gradebook_exercises(),
+        },
+    )
+
+
+def _group_and_exercise(request: HttpRequest, exercise_pk: int, group_pk: int):
+    _require_staff(request)
+    group = get_object_or_404(scoping.visible_groups(request.user), pk=group_pk)
+    exercise = get_object_or_404(Exercise, pk=exercise_pk)
+    return group, exercise
+
+
+@login_required
+@require_GET
+def gradebook_group(request: HttpRequest, exercise_pk: int, group_pk: int) -> HttpResponse:
+    group, exercise = _group_and_exercise(request, exercise_pk, group_pk)
+    rows = selectors.gradebook_rows(user=request.user, group=group, exercise=exercise)
+    return render(
+        request,
+        "grading/gradebook_group.html",
+        {
+            "group": group,
+            "exercise": exercise,
+            "rows": rows,
+            "progress": selectors.exercise_progress(
+                exercise=exercise, student_ids=[r["student"].pk for r in rows]
+            ),
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def gradebook_progress(request: HttpRequest, exercise_pk: int, group_pk: int) -> HttpResponse:
+    group, exercise = _group_and_exercise(request, exercise_pk, group_pk)
+    rows = selectors.gradebook_rows(user=request.user, group=group, exercise=exercise)
+    progress = selectors.exercise_progress(exercise=exercise, student_ids=[r["student"].pk for r in rows])
+    return render(
+        request,
+        "grading/includes/regrade_progress.html",
+        {"group": group, "exercise": exercise, "progress": progress},
+    )
+
+
+@login_required
+@require_POST
+def gradebook_regrade(request: HttpRequest, exercise_pk: int, group_pk: int) -> HttpResponse:
+    group, exercise = _group_and_exercise(request, exercise_pk, group_pk)
+    rows = selectors.gradebook_rows(user=request.user, group=group, exercise=exercise)
+    count = services.exercise_regrade(exercise=exercise, student_ids=[r["student"].pk for r in rows])
+    messages.success(request, _("%(count)d submissions are queued for grading again.") % {"count": count})
+    return redirect("grading:gradebook_group", exercise_pk=exercise.pk, group_pk=group.pk)
+
+
+FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+
+
+def safe_cell(value) -> object:
+    """A spreadsheet cell that cannot be read as a formula (CSV/XLSX injection)."""
+    if isinstance(value, str) and FORMULA_START.match(value):
+        return "'" + value
+    return value
+
+
+def _export_rows(rows: list[dict], exercise: Exercise) -> list[list]:
+    header = [_("Learner"), _("E-mail"), _("Attempts"), _("Score"), _("Maximum"), _("State"), _("Submitted")]
+    table = [header]
+    for row in rows:
+        counting = row["counting"]
+        latest = row["latest"]
+        table.append(
+            [
+                row["student"].full_name,
+                row["student"].email,
+                len(row["attempts"]),
+                float(counting.score) if counting and counting.score is not None else "",
+                float(exercise.max_score),
+                latest.get_state_display() if latest else "",
+                timezone.localtime(latest.submitted_at).strftime("%Y-%m-%d %H:%M") if latest else "",
+            ]
+        )
+    return [[safe_cell(v) for v in line] for line in table]
+
+
+@login_required
+@require_GET
+def gradebook_export(request: HttpRequest, exercise_pk: int, group_pk: int, fmt: str) -> HttpResponse:
+    group, exercise = _group_and_exercise(request, exercise_pk, group_pk)
+    table = _export_rows(
+        selectors.gradebook_rows(user=request.user, group=group, exercise=exercise), exercise
+    )
+    name = f"gradebook-{exercise.slug}-{group.pk}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(table)
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "Gradebook"
+        for line in table:
+            sheet.append(line)
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, never a formula
+        out = io.BytesIO()
+        workbook.save(out)
+        response = HttpResponse(
+            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    raise Http404

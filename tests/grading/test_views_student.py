@@ -1,0 +1,128 @@
+"""The learner's flow without JupyterHub: download, upload, live state, score, isolated feedback."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from courses.factories import EnrolmentFactory, LessonPageFactory, exercise_block
+from grading.factories import ExerciseFactory, UserFactory
+from grading.models import Submission
+from tests.grading import notebooks
+
+pytestmark = pytest.mark.django_db
+
+
+def test_upload_over_http_is_graded_and_shown_with_isolated_feedback(
+    client, django_capture_on_commit_callbacks
+):
+    """A learner uploads a notebook with one wrong function: it is graded (eagerly in tests, for real in
+    the sandbox), the page shows the score and a failed line for that test, and the feedback comes as
+    its own response with a CSP sandbox, embedded in a sandboxed iframe."""
+    exercise = ExerciseFactory(slug="html-functions")
+    learner = UserFactory()
+    client.force_login(learner)
+    starter = client.get(reverse("grading:starter", args=[exercise.slug]))
+    assert starter.status_code == 200
+    assert b"BEGIN SOLUTION" not in starter.content
+    assert b"HIDDEN TESTS" not in starter.content
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    wrong = notebooks.with_solution("import re\ndef slugify(title):\n    return title", grade_id="slugify")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("grading:submit", args=[exercise.slug]),
+            {"notebook": SimpleUploadedFile("mine.ipynb", wrong, content_type="application/json")},
+        )
+    submission = Submission.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == submission.get_absolute_url()
+    submission.refresh_from_db()
+    assert submission.state == Submission.State.GRADED, submission.error
+    assert float(submission.score) == 4.0
+    assert list(submission.events.values_list("to_state", flat=True)) == [
+        "received",
+        "queued",
+        "grading",
+        "graded",
+    ]
+
+    page = client.get(submission.get_absolute_url())
+    html = page.content.decode()
+    assert "4 / 5" in html
+    assert 'sandbox title="Feedback on your notebook"' in html
+    assert "hx-trigger" not in html  # final state: polling stops
+
+    status = client.get(reverse("grading:submission_status", args=[submission.pk]))
+    assert status.status_code == 200
+    assert "test_slugify" in status.content.decode()
+
+    feedback = client.get(reverse("grading:submission_feedback", args=[submission.pk]))
+    assert feedback.status_code == 200
+    assert feedback["Content-Security-Policy"].startswith("sandbox")
+    assert "main-nav" not in feedback.content.decode()  # no portal chrome
+
+
+def test_pending_submission_page_polls_until_final(client, monkeypatch):
+    """While a submission waits in the queue its status fragment asks htmx to poll again."""
+    monkeypatch.setattr("grading.tasks.grade_submission.delay", lambda pk: None)
+    from grading import services
+
+    learner = UserFactory()
+    exercise = ExerciseFactory()
+    submission = services.submission_create(
+        student=learner, exercise=exercise, notebook_bytes=notebooks.solved(), filename="a.ipynb"
+    )
+    client.force_login(learner)
+    html = client.get(reverse("grading:submission_status", args=[submission.pk])).content.decode()
+    assert 'hx-trigger="every 2s"' in html
+    assert "Received" in html
+
+
+def test_other_learners_cannot_see_a_submission(client, monkeypatch):
+    """Another learner gets 404 for the page, the status and the feedback of someone's submission."""
+    monkeypatch.setattr("grading.tasks.grade_submission.delay", lambda pk: None)
+    from grading import services
+
+    submission = services.submission_create(
+        student=UserFactory(),
+        exercise=ExerciseFactory(),
+        notebook_bytes=notebooks.solved(),
+        filename="a.ipynb",
+    )
+    client.force_login(UserFactory())
+    for name in ("submission_detail", "submission_status", "submission_feedback"):
+        assert client.get(reverse(f"grading:{name}", args=[submission.pk])).status_code == 404
+
+
+def test_bad_upload_shows_the_error_and_writes_nothing(client):
+    """Uploading something that is not a notebook redirects back with the error message."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    exercise = ExerciseFactory()
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("grading:submit", args=[exercise.slug]),
+        {"notebook": SimpleUploadedFile("x.ipynb", b"{not json")},
+        follow=True,
+    )
+    assert "not valid JSON" in response.content.decode()
+    assert Submission.objects.count() == 0
+
+
+def test_lesson_block_renders_the_real_exercise(client):
+    """A lesson's notebook-exercise block shows the exercise with its download and upload controls."""
+    exercise = ExerciseFactory(title="HTML functions")
+    lesson = LessonPageFactory(body=[exercise_block(exercise_id=exercise.pk)])
+    learner = UserFactory()
+    EnrolmentFactory(user=learner, course=lesson.get_parent().specific)
+    client.force_login(learner)
+    response = client.get(lesson.url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "HTML functions" in html
+    assert reverse("grading:starter", args=[exercise.slug]) in html
+    assert reverse("grading:submit", args=[exercise.slug]) in html
+    assert f'name="lesson" value="{lesson.pk}"' in html
+    assert "coming soon" not in html
