@@ -13,9 +13,11 @@ pytestmark = pytest.mark.django_db
 def test_seed_exercises_places_one_exercise_per_demo_course_and_is_idempotent():
     """Each demo course's practice lesson gets a published notebook-exercise block; running the seed
     again adds nothing."""
+    from content.services import site_structure_ensure
     from courses.demo import EXERCISE_LESSONS, seed_courses
     from courses.models import CoursePage, LessonPage
 
+    site_structure_ensure()
     seed_courses()
     seed_exercises()
     seed_exercises()
