@@ -5,20 +5,26 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from courses.models import ActivityResult, CoursePage, Enrolment, TrackPage
 
 from .models import (
     EnrolmentPlan,
+    GroupMembership,
+    ImportJob,
     Lyceum,
     LyceumMonthStats,
     LyceumStats,
     LyceumTrackStats,
+    StaffAssignment,
+    StudyGroup,
 )
 
 AT_RISK_DAYS = 14
@@ -214,7 +220,6 @@ def weekly_reports_send() -> int:
     from django.conf import settings
     from django.core.mail import EmailMessage
     from django.utils import translation
-    from django.utils.translation import gettext as _
 
     from lms import scoping
 
@@ -249,3 +254,189 @@ def weekly_reports_send() -> int:
             message.send()
             sent += 1
     return sent
+
+
+# ---------------------------------------------------------------------------------------------------
+# Roster import
+
+
+def import_job_create(*, user, data: bytes, filename: str) -> ImportJob:
+    """Read and check an uploaded roster and keep the result as an import job in preview (or invalid)
+    state. Nothing else is written. Raises `RosterFileError` for a file that cannot be read at all."""
+    from django.conf import settings
+
+    from lms import scoping
+
+    from .imports import RosterFileError, parse_roster
+
+    limit = settings.LYCEUM_IMPORT_MAX_BYTES
+    if len(data) > limit:
+        raise RosterFileError(
+            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
+            % {"size": round(len(data) / 1024 / 1024, 1), "limit": round(limit / 1024 / 1024, 1)}
+        )
+    allowed = set(scoping.importable_lyceums(user).values_list("code", flat=True))
+    if not allowed:
+        raise RosterFileError(_("You may not import people into any lyceum."))
+    parsed = parse_roster(
+        data=data,
+        filename=filename,
+        lyceum_codes=allowed,
+        known_codes=set(Lyceum.objects.values_list("code", flat=True)),
+    )
+    job = ImportJob(
+        created_by=user,
+        file_name=filename[:255],
+        status=ImportJob.Status.INVALID if parsed.errors else ImportJob.Status.PREVIEW,
+        rows=parsed.rows,
+        errors=parsed.errors,
+        total_rows=parsed.total,
+    )
+    job.full_clean(exclude=["rows", "errors"])  # empty lists are valid here
+    job.save()
+    return job
+
+
+@transaction.atomic
+def import_job_commit(*, job: ImportJob, user) -> ImportJob:
+    """Confirm a previewed import: small files are imported at once, large ones by a Celery task
+    (enqueued after this transaction commits) that reports progress in the job row."""
+    from django.conf import settings
+
+    from .tasks import import_job_run_task
+
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportJob.Status.PREVIEW:
+        raise ValidationError(
+            _("This import cannot be started: it is %(status)s.") % {"status": job.get_status_display()}
+        )
+    if len(job.rows) <= settings.LYCEUM_IMPORT_SYNC_ROWS:
+        job.status = ImportJob.Status.RUNNING
+        job.save(update_fields=["status"])
+        return import_job_run(job_id=job.pk, report_progress=False)
+    job.status = ImportJob.Status.QUEUED
+    job.save(update_fields=["status"])
+    transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+    return job
+
+
+def _progress(job_id: int, processed: int) -> None:
+    """Write progress where a poller can see it while the import's own transaction is still open: on
+    PostgreSQL through a second connection; SQLite allows one writer at a time, so there the bar
+    jumps from start to end."""
+    from django.db import connections
+
+    if connection.vendor != "postgresql":
+        return
+    side = connections.create_connection("default")
+    try:
+        side.set_autocommit(True)
+        with side.cursor() as cursor:
+            # Progress is best effort: never wait behind a lock on the job row.
+            cursor.execute("SET lock_timeout = '200ms'")
+            cursor.execute(
+                f"UPDATE {ImportJob._meta.db_table} SET processed_rows = %s, status = %s WHERE id = %s",  # noqa: S608
+                [processed, ImportJob.Status.RUNNING, job_id],
+            )
+    except DatabaseError:
+        pass
+    finally:
+        side.close()
+
+
+def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool = True) -> ImportJob:
+    """Import every row of a previewed job in one transaction: all rows or none. People are matched by
+    e-mail (case-insensitive), so importing the same file again creates no duplicates; students join
+    their group (created for the current academic year if missing), teachers get a teaching
+    assignment at the lyceum and teach the group. The uploader's scope is checked again."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from lms import scoping
+
+    from .demo import academic_year
+
+    User = get_user_model()
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
+        return job
+    try:
+        with transaction.atomic():
+            allowed = {lyceum.code: lyceum for lyceum in scoping.importable_lyceums(job.created_by)}
+            outside = {row["lyceum"] for row in job.rows} - set(allowed)
+            if outside:
+                raise ValidationError(
+                    _("Lyceums outside your scope: %(codes)s.") % {"codes": ", ".join(sorted(outside))}
+                )
+            year = academic_year()
+            groups: dict[tuple[int, str], StudyGroup] = {}
+            unusable = make_password(None)
+            created = updated = 0
+            for start in range(0, len(job.rows), chunk_size):
+                chunk = job.rows[start : start + chunk_size]
+                existing = {
+                    u.email.lower(): u for u in User.objects.filter(email__in=[r["email"] for r in chunk])
+                }
+                new_users, changed = [], []
+                for row in chunk:
+                    user = existing.get(row["email"])
+                    if user is None:
+                        user = User(
+                            email=row["email"],
+                            full_name=row["full_name"],
+                            birth_year=row["birth_year"],
+                            password=unusable,
+                        )
+                        new_users.append(user)
+                        existing[row["email"]] = user
+                    elif user.full_name != row["full_name"] or (
+                        row["birth_year"] and user.birth_year != row["birth_year"]
+                    ):
+                        user.full_name = row["full_name"]
+                        user.birth_year = row["birth_year"] or user.birth_year
+                        changed.append(user)
+                User.objects.bulk_create(new_users)
+                User.objects.bulk_update(changed, ["full_name", "birth_year"])
+                created += len(new_users)
+                updated += len(changed)
+                ids = dict(
+                    User.objects.filter(email__in=[r["email"] for r in chunk]).values_list("email", "pk")
+                )
+                memberships, assignments, teaching = [], [], []
+                for row in chunk:
+                    lyceum = allowed[row["lyceum"]]
+                    group = None
+                    if row["group"]:
+                        key = (lyceum.pk, row["group"])
+                        if key not in groups:
+                            groups[key], _created = StudyGroup.objects.get_or_create(
+                                lyceum=lyceum, academic_year=year, name=row["group"]
+                            )
+                        group = groups[key]
+                    user_id = ids[row["email"]]
+                    if row["role"] == "student" and group is not None:
+                        memberships.append(GroupMembership(group=group, student_id=user_id))
+                    elif row["role"] == "teacher":
+                        assignments.append(StaffAssignment(user_id=user_id, role="teacher", lyceum=lyceum))
+                        if group is not None:
+                            teaching.append(
+                                StudyGroup.teachers.through(studygroup_id=group.pk, user_id=user_id)
+                            )
+                GroupMembership.objects.bulk_create(memberships, ignore_conflicts=True)
+                StaffAssignment.objects.bulk_create(assignments, ignore_conflicts=True)
+                StudyGroup.teachers.through.objects.bulk_create(teaching, ignore_conflicts=True)
+                if report_progress:
+                    _progress(job.pk, start + len(chunk))
+            job.status = ImportJob.Status.DONE
+            job.processed_rows = len(job.rows)
+            job.created_count, job.updated_count = created, updated
+            job.finished_at = timezone.now()
+            job.save()
+    except Exception as error:  # the whole import is rolled back; the job records why
+        job.refresh_from_db()
+        job.status = ImportJob.Status.FAILED
+        job.processed_rows = 0
+        job.message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)[:2000]
+        job.finished_at = timezone.now()
+        job.save()
+    return job

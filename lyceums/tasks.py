@@ -19,3 +19,11 @@ def weekly_reports_task() -> int:
     from .services import weekly_reports_send
 
     return weekly_reports_send()
+
+
+@shared_task(name="lyceums.import_job_run")
+def import_job_run_task(job_id: int) -> str:
+    """Import a confirmed roster (all rows or none), reporting progress in the job row."""
+    from .services import import_job_run
+
+    return import_job_run(job_id=job_id).status

@@ -8,6 +8,7 @@ Access rules, the same for every page, export and API endpoint:
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -210,3 +211,73 @@ def lyceum_export(request: HttpRequest, pk: int, table: str, fmt: str) -> HttpRe
         lyceums=scoping.stats_lyceums(request.user).filter(pk=lyceum.pk), year=_year(request)
     )
     return _export(request, data, table, fmt, lyceum.code)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Roster import: upload → preview with per-row errors → confirm → progress
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    from .forms import RosterUploadForm
+    from .imports import RosterFileError
+
+    if not scoping.can_import(request.user):
+        raise PermissionDenied(_("You may not import people."))
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        limit = settings.LYCEUM_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            form.add_error(
+                "file",
+                _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
+                % {"size": round(upload.size / 1024 / 1024, 1), "limit": round(limit / 1024 / 1024, 1)},
+            )
+        else:
+            try:
+                job = services.import_job_create(user=request.user, data=upload.read(), filename=upload.name)
+            except RosterFileError as error:
+                form.add_error("file", str(error))
+            else:
+                return redirect("lyceums:import_detail", pk=job.pk)
+    jobs = scoping.visible_import_jobs(request.user)[:10]
+    lyceums = scoping.importable_lyceums(request.user).select_related("region").order_by("code")[:200]
+    return render(request, "lyceums/import_upload.html", {"form": form, "jobs": jobs, "lyceums": lyceums})
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(scoping.visible_import_jobs(request.user), pk=pk)
+    return render(
+        request,
+        "lyceums/import_detail.html",
+        {"job": job, "sample": job.rows[:20], "errors": job.errors[:500], "error_count": len(job.errors)},
+    )
+
+
+@login_required
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar fragment, polled by htmx while a large import runs."""
+    job = get_object_or_404(scoping.visible_import_jobs(request.user), pk=pk)
+    return render(request, "lyceums/_import_progress.html", {"job": job})
+
+
+@login_required
+@require_POST
+def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.core.exceptions import ValidationError
+
+    job = get_object_or_404(scoping.visible_import_jobs(request.user), pk=pk)
+    try:
+        job = services.import_job_commit(job=job, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if job.status == job.Status.DONE:
+            messages.success(request, _("Imported: %(n)s people.") % {"n": len(job.rows)})
+        elif job.status == job.Status.FAILED:
+            messages.error(
+                request, _("The import failed and nothing was saved: %(reason)s") % {"reason": job.message}
+            )
+    return redirect("lyceums:import_detail", pk=job.pk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from types import SimpleNamespace
 
 import pytest
@@ -20,6 +21,20 @@ from lyceums.factories import (
 )
 from lyceums.models import Region, StaffAssignment
 from lyceums.services import stats_refresh
+
+
+@pytest.fixture(autouse=True)
+def reference_regions(request):
+    """The 45 municipalities from the data migration. A transactional test elsewhere in the suite
+    flushes the tables, so they are reloaded (idempotently) when missing."""
+    if "db" not in request.fixturenames and "network" not in request.fixturenames:
+        return
+    request.getfixturevalue("db")
+    from django.apps import apps
+
+    if not Region.objects.filter(code="kazan").exists():
+        migration = importlib.import_module("lyceums.migrations.0002_tatarstan_municipalities")
+        migration.load(apps, None)
 
 
 @pytest.fixture
