@@ -440,3 +440,28 @@ def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool
         job.finished_at = timezone.now()
         job.save()
     return job
+
+
+# ---------------------------------------------------------------------------------------------------
+# Group enrolment
+
+
+@transaction.atomic
+def group_enrol(*, group: StudyGroup, course: CoursePage) -> int:
+    """Enrol every current member of a study group into a course, all or none (a closed or full
+    course rolls everything back). Each enrolment snapshots the group's lyceum and municipality.
+    Returns how many members are now enrolled."""
+    from courses.services import enrolment_create
+
+    lyceum = Lyceum.objects.get(pk=group.lyceum_id)
+    count = 0
+    for membership in group.memberships.filter(left_at__isnull=True).select_related("student"):
+        enrolment_create(
+            user=membership.student,
+            course=course,
+            source=Enrolment.Source.GROUP,
+            lyceum_id=lyceum.pk,
+            region_id=lyceum.region_id,
+        )
+        count += 1
+    return count

@@ -281,3 +281,23 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("The import failed and nothing was saved: %(reason)s") % {"reason": job.message}
             )
     return redirect("lyceums:import_detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def group_enrol(request: HttpRequest, pk: int) -> HttpResponse:
+    """A teacher of the group (or a coordinator) enrols the whole group into a student course."""
+    from django.core.exceptions import ValidationError
+
+    group = get_object_or_404(scoping.visible_groups(request.user), pk=pk)
+    course = get_object_or_404(selectors.group_enrolment_courses(), pk=request.POST.get("course") or 0)
+    try:
+        count = services.group_enrol(group=group, course=course)
+    except ValidationError as error:
+        messages.error(request, _("Nobody was enrolled: %(reason)s") % {"reason": " ".join(error.messages)})
+    else:
+        messages.success(
+            request,
+            _("%(count)s learners are enrolled in «%(course)s».") % {"count": count, "course": course.title},
+        )
+    return redirect("lyceums:group", pk=group.pk)
