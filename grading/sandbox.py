@@ -80,6 +80,10 @@ class SandboxConfig:
             str(settings.MEDIA_ROOT),
             str(settings.VAR_DIR),
             str(settings.BASE_DIR / ".env"),
+            # The project itself (its instructor notebooks included); the Python installation and
+            # the runner inside it are bound back read-only by the runner.
+            str(settings.BASE_DIR),
+            str(settings.BASE_DIR / "grading" / "demo_notebooks"),
             "/root",
             "/home",
             "/etc/ssh",

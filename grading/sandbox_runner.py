@@ -66,10 +66,18 @@ def confine_filesystem(job: dict) -> str:
     """Private temporary directories and hidden project data; returns the work directory."""
     libc = _libc()
     tmp_size = int(job["limits"].get("tmpfs_bytes", 64 * 1024 * 1024))
-    for target in ("/tmp", "/var/tmp", "/dev/shm"):  # noqa: S108 - these are the mounts being replaced
-        if os.path.isdir(target):
-            _mount(libc, "tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_size},mode=1777")
     keep = [os.path.realpath(k) for k in job.get("keep", [])]
+    for target in ("/tmp", "/var/tmp", "/dev/shm"):  # noqa: S108 - these are the mounts being replaced
+        if not os.path.isdir(target):
+            continue
+        # The Python installation may itself live under a temporary directory (a checkout in /tmp):
+        # hold it open, cover the directory with the private tmpfs, and bind it back from the handle.
+        held = [(os.open(k, os.O_PATH), k) for k in keep if k.startswith(target.rstrip("/") + "/")]
+        _mount(libc, "tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_size},mode=1777")
+        for handle, kept in held:
+            os.makedirs(kept, mode=0o755, exist_ok=True)
+            _mount(libc, f"/proc/self/fd/{handle}", kept, "", MS_BIND | MS_REC)
+            os.close(handle)
     hide = list(job.get("hide", []))
     if job.get("uid") is not None:
         # The sandbox uid must reach the Python installation: cover closed ancestors (e.g. /root) too.
