@@ -1,17 +1,13 @@
 """Certificates: numbering, the PDF (owner and staff only) and public verification."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 
 from courses.certificates import qr_code_svg, verification_url
 from courses.factories import CoursePageFactory, EnrolmentFactory, UserFactory
 from courses.models import Certificate, Enrolment
 from courses.services import certificate_issue, certificate_revoke
-from tests.services import require_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -124,30 +120,3 @@ def test_check_form_needs_matching_number_and_code(client):
     mismatch = client.get(url, {"number": other.number, "code": certificate.verification_code})
     assert mismatch.status_code == 404
     assert certificate.learner_name not in mismatch.content.decode()
-
-
-@pytest.mark.integration
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_issues_get_distinct_sequential_numbers():
-    """Eight certificates issued at once on PostgreSQL get serials 1..8 with no duplicates."""
-    require_postgres()
-    enrolments = [_completed() for _ in range(8)]
-    barrier = threading.Barrier(len(enrolments))
-    errors: list[Exception] = []
-
-    def issue(enrolment):
-        try:
-            barrier.wait()
-            certificate_issue(enrolment=enrolment)
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=issue, args=(e,)) for e in enrolments]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert sorted(Certificate.objects.values_list("serial", flat=True)) == list(range(1, 9))

@@ -1,19 +1,16 @@
 """Enrolment rules: the window, the capacity (also under concurrency), idempotence, the placement
 snapshot and withdrawal."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from courses.factories import CoursePageFactory, UserFactory
 from courses.models import Enrolment
 from courses.services import enrolment_create, enrolment_withdraw
 from tests.courses import placement
-from tests.services import require_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -133,36 +130,3 @@ def test_anonymous_cannot_enrol():
 
     with pytest.raises(ValidationError):
         enrolment_create(user=AnonymousUser(), course=CoursePageFactory())
-
-
-@pytest.mark.integration
-@pytest.mark.django_db(transaction=True)
-def test_capacity_holds_under_concurrent_enrolment():
-    """Ten learners racing for three places on PostgreSQL: exactly three get in, the others are told
-    the course is full (the course row lock serialises the count)."""
-    require_postgres()
-    course = CoursePageFactory(capacity=3)
-    users = [UserFactory() for _ in range(10)]
-    barrier = threading.Barrier(len(users))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def enrol(user):
-        try:
-            barrier.wait()
-            enrolment_create(user=user, course=course)
-            outcome = "enrolled"
-        except ValidationError as error:
-            outcome = "full" if "full" in " ".join(error.messages) else repr(error)
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=enrol, args=(user,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["enrolled"] * 3 + ["full"] * 7
-    assert Enrolment.objects.filter(course=course, status=Enrolment.Status.ACTIVE).count() == 3

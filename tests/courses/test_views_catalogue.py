@@ -94,9 +94,11 @@ def test_catalogue_query_count_is_constant(client, django_assert_max_num_queries
 
 
 def test_catalogue_menu_entry_redirects_to_catalogue_page(client):
-    """The menu's Catalogue entry leads to the live catalogue page; 404 before it exists."""
-    assert client.get(reverse("courses:catalogue")).status_code == 404
+    """The menu's Catalogue entry leads to the live catalogue page; 404 while none is live."""
     catalog = catalog_page()
+    catalog.unpublish()
+    assert client.get(reverse("courses:catalogue")).status_code == 404
+    catalog.save_revision().publish()
     response = client.get(reverse("courses:catalogue"))
     assert response.status_code == 302
     assert response["Location"] == catalog.url
