@@ -1,6 +1,6 @@
 """Enrolment capacity and certificate numbering under real concurrency (PostgreSQL row locks and
-unique constraints). They need committed transactions, so they use the transactional database, which
-is set up only once PostgreSQL is known to be there: on SQLite they skip without touching the data."""
+unique constraints). They need committed transactions (a transactional database, emptied afterwards), so
+on SQLite they are skipped before any database set-up; with REQUIRE_SERVICES=1 they run and fail there."""
 
 import threading
 
@@ -11,23 +11,26 @@ from django.db import connection
 from courses.factories import CoursePageFactory, EnrolmentFactory, UserFactory
 from courses.models import Certificate, Enrolment
 from courses.services import certificate_issue, enrolment_create
-from tests.services import require_postgres
+from tests.services import require_postgres, services_required
 
-
-@pytest.fixture
-def postgres_transactional_db(request):
-    require_postgres()
-    request.getfixturevalue("transactional_db")
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql" and not services_required(),
+        reason="needs PostgreSQL: set DATABASE_URL=postgres://…",
+    ),
+]
 
 
 def _completed() -> Enrolment:
     return EnrolmentFactory(status=Enrolment.Status.COMPLETED)
 
 
-@pytest.mark.integration
-def test_capacity_holds_under_concurrent_enrolment(postgres_transactional_db):
+@pytest.mark.django_db(transaction=True)
+def test_capacity_holds_under_concurrent_enrolment():
     """Ten learners racing for three places on PostgreSQL: exactly three get in, the others are told
     the course is full (the course row lock serialises the count)."""
+    require_postgres()
     course = CoursePageFactory(capacity=3)
     users = [UserFactory() for _ in range(10)]
     barrier = threading.Barrier(len(users))
@@ -55,9 +58,10 @@ def test_capacity_holds_under_concurrent_enrolment(postgres_transactional_db):
     assert Enrolment.objects.filter(course=course, status=Enrolment.Status.ACTIVE).count() == 3
 
 
-@pytest.mark.integration
-def test_concurrent_issues_get_distinct_sequential_numbers(postgres_transactional_db):
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_issues_get_distinct_sequential_numbers():
     """Eight certificates issued at once on PostgreSQL get serials 1..8 with no duplicates."""
+    require_postgres()
     enrolments = [_completed() for _ in range(8)]
     barrier = threading.Barrier(len(enrolments))
     errors: list[Exception] = []
