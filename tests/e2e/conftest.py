@@ -1,0 +1,37 @@
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses database access from a
+# thread with a running loop unless told that this is intended.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page():
+    """A page in Debian's Chromium driven by Playwright, in English."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.services import chromium_path
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-GB")
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
