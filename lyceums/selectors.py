@@ -93,18 +93,13 @@ def region_rows(*, regions: QuerySet) -> list[dict]:
 
 
 def lyceum_rows(*, lyceums: QuerySet) -> list[dict]:
-    """One row per lyceum, from its summary row."""
-    rows = []
-    for stats in (
-        LyceumStats.objects.filter(lyceum__in=lyceums.values("pk"))
-        .select_related("lyceum", "region")
+    """One row per lyceum, from its summary row (plain values: no model instances to build)."""
+    return [
+        _finish(row | {"code": row.pop("lyceum__code"), "name": row.pop("lyceum__name")})
+        for row in LyceumStats.objects.filter(lyceum__in=lyceums.values("pk"))
+        .values("lyceum_id", "lyceum__code", "lyceum__name", *STAT_FIELDS)
         .order_by("lyceum__name")
-    ):
-        row = {field: getattr(stats, field) for field in STAT_FIELDS}
-        rows.append(
-            _finish(row | {"lyceum": stats.lyceum, "code": stats.lyceum.code, "name": stats.lyceum.name})
-        )
-    return rows
+    ]
 
 
 def track_rows(*, lyceums: QuerySet, year: int | None = None) -> list[dict]:

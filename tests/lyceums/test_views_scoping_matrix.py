@@ -162,3 +162,35 @@ def test_openapi_documents_the_stats_endpoints(client, network):
     schema = response.json()
     assert "/api/v1/stats/regions/" in schema["paths"]
     assert "/api/v1/stats/regions/{code}/lyceums/" in schema["paths"]
+
+
+def test_wagtail_admin_listings_are_scoped(client, network):
+    """The admin's lyceum and group listings go through the scoping module: a staff coordinator of
+    Kazan sees Kazan's lyceum but not Chelny's, and Chelny's edit page is a 404."""
+    from django.contrib.auth.models import Permission
+
+    coordinator = network.coord_a
+    coordinator.is_staff = True
+    coordinator.save()
+    coordinator.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=[
+                "access_admin",
+                "view_lyceum",
+                "change_lyceum",
+                "view_studygroup",
+                "change_studygroup",
+            ]
+        )
+    )
+    client.force_login(coordinator)
+    listing = client.get("/admin/network_lyceums/")
+    assert listing.status_code == 200
+    body = listing.content.decode()
+    assert "Kazan IT lyceum" in body
+    assert "Chelny IT lyceum" not in body
+    assert client.get(f"/admin/network_lyceums/edit/{network.lyceum_a.pk}/").status_code == 200
+    assert client.get(f"/admin/network_lyceums/edit/{network.lyceum_b.pk}/").status_code == 404
+    groups = client.get("/admin/network_groups/").content.decode()
+    assert f"/admin/network_groups/edit/{network.group_a.pk}/" in groups
+    assert f"/admin/network_groups/edit/{network.group_b.pk}/" not in groups
