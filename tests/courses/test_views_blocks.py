@@ -6,6 +6,7 @@ from wagtail.embeds.embeds import get_embed_hash
 from wagtail.embeds.models import Embed
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
+from wagtail.models import Collection
 
 from courses.factories import (
     CoursePageFactory,
@@ -18,6 +19,12 @@ from courses.factories import (
 pytestmark = pytest.mark.django_db
 
 VIDEO_URL = "https://www.youtube.com/watch?v=abcdefghijk"
+
+
+def _image(title: str) -> Image:
+    # A transactional test elsewhere may have emptied the tree of collections Wagtail's migrations made.
+    root = Collection.get_first_root_node() or Collection.add_root(name="Root")
+    return Image.objects.create(title=title, file=get_test_image_file(), collection=root)
 
 
 @pytest.fixture
@@ -37,7 +44,7 @@ def learner_client(client):
 
 def test_image_alt_text_comes_from_the_image_title(learner_client):
     """An image block's <img> carries the image's title as alt text, and the caption below."""
-    image = Image.objects.create(title="Схема клиент-сервер", file=get_test_image_file())
+    image = _image("Схема клиент-сервер")
     html = learner_client([{"type": "image", "value": {"image": image.pk, "caption": "Рис. 1"}}])
     assert 'alt="Схема клиент-сервер"' in html
     assert '<figcaption class="figure-caption">Рис. 1</figcaption>' in html
@@ -45,7 +52,7 @@ def test_image_alt_text_comes_from_the_image_title(learner_client):
 
 def test_image_contextual_alt_text_wins_and_decorative_is_empty(learner_client):
     """Alt text written for this use of the image wins; a decorative image gets an empty alt."""
-    image = Image.objects.create(title="photo-0042", file=get_test_image_file())
+    image = _image("photo-0042")
     html = learner_client(
         [
             {
