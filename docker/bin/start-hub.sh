@@ -4,10 +4,8 @@
 # HUB_REGISTER_CLIENT=1 first registers the hub as an OAuth client of the portal (one-machine demo,
 # where the portal's database is local); on several machines the portal's release step does that.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
-PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
-[[ -x "$PYTHON" ]] || PYTHON="$(command -v python3)"
+DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-lms.settings.dev}"
+source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 
 if [[ "${HUB_REGISTER_CLIENT:-0}" == "1" ]]; then
   "$PYTHON" manage.py ensure_hub_client
@@ -21,9 +19,6 @@ if [[ -z "${JUPYTERHUB_API_TOKEN:-}" && -f var/jupyterhub_api_token ]]; then
   JUPYTERHUB_API_TOKEN="$(cat var/jupyterhub_api_token)"
   export JUPYTERHUB_API_TOKEN
 fi
-BIN="$(dirname "$PYTHON")"
 JUPYTERHUB="$BIN/jupyterhub"
 [[ -x "$JUPYTERHUB" ]] || JUPYTERHUB="$(command -v jupyterhub)"
-# The single-user servers are started from the same environment.
-export PATH="$BIN:$PATH"
 exec "$JUPYTERHUB" -f "${JUPYTERHUB_CONFIG:-$ROOT/docker/jupyterhub/jupyterhub_config.py}" "$@"

@@ -32,32 +32,35 @@ def required(name: str) -> str:
 
 
 # --- Addresses ---------------------------------------------------------------------------------------
-# The public address of the hub (what browsers use) and where the proxy listens.
-HUB_PUBLIC_URL = env("JUPYTERHUB_PUBLIC_URL", env("JUPYTERHUB_URL", "http://127.0.0.1:8001")).rstrip("/")
-c.JupyterHub.bind_url = env("JUPYTERHUB_BIND_URL", HUB_PUBLIC_URL + "/")
-# The hub's own API (behind the proxy) and the proxy's REST API: loopback by default.
-c.JupyterHub.hub_bind_url = env("JUPYTERHUB_HUB_BIND_URL", "http://127.0.0.1:8081")
-if env("JUPYTERHUB_HUB_CONNECT_URL"):
-    c.JupyterHub.hub_connect_url = env("JUPYTERHUB_HUB_CONNECT_URL")
+# Zero to JupyterHub sets addresses, database and proxy itself (JUPYTERHUB_SPAWNER=kubernetes).
+SPAWNER = env("JUPYTERHUB_SPAWNER", "local")
 DATA_DIR = Path(env("JUPYTERHUB_DATA_DIR", str(PROJECT_DIR / "var" / "jupyterhub")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
-c.JupyterHub.db_url = env("JUPYTERHUB_DB_URL", f"sqlite:///{DATA_DIR / 'jupyterhub.sqlite'}")
-c.JupyterHub.cookie_secret_file = str(DATA_DIR / "jupyterhub_cookie_secret")
-c.JupyterHub.pid_file = str(DATA_DIR / "jupyterhub.pid")
+HUB_PUBLIC_URL = env("JUPYTERHUB_PUBLIC_URL", env("JUPYTERHUB_URL", "http://127.0.0.1:8001")).rstrip("/")
+if SPAWNER != "kubernetes":
+    # Where the proxy listens (the hub's public address) and where the hub's own API listens.
+    c.JupyterHub.bind_url = env("JUPYTERHUB_BIND_URL", HUB_PUBLIC_URL + "/")
+    c.JupyterHub.hub_bind_url = env("JUPYTERHUB_HUB_BIND_URL", "http://127.0.0.1:8081")
+    if env("JUPYTERHUB_HUB_CONNECT_URL"):
+        c.JupyterHub.hub_connect_url = env("JUPYTERHUB_HUB_CONNECT_URL")
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    c.JupyterHub.db_url = env("JUPYTERHUB_DB_URL", f"sqlite:///{DATA_DIR / 'jupyterhub.sqlite'}")
+    c.JupyterHub.cookie_secret_file = str(DATA_DIR / "jupyterhub_cookie_secret")
+    c.JupyterHub.pid_file = str(DATA_DIR / "jupyterhub.pid")
 
-# --- Proxy: configurable-http-proxy from the project's node_modules unless told otherwise --------------
-if env("JUPYTERHUB_PROXY_EXTERNAL") != "1":
-    chp = env("CONFIGPROXY_COMMAND") or str(PROJECT_DIR / "node_modules" / ".bin" / "configurable-http-proxy")
-    if not Path(chp).exists():
-        chp = shutil.which("configurable-http-proxy") or chp
-    c.ConfigurableHTTPProxy.command = [chp]
-    c.ConfigurableHTTPProxy.should_start = True
-else:
-    # compose / Kubernetes run the proxy as its own service.
-    c.ConfigurableHTTPProxy.should_start = False
-c.ConfigurableHTTPProxy.api_url = env("JUPYTERHUB_PROXY_API_URL", "http://127.0.0.1:8002")
-if env("CONFIGPROXY_AUTH_TOKEN"):
-    c.ConfigurableHTTPProxy.auth_token = env("CONFIGPROXY_AUTH_TOKEN")
+    # Proxy: configurable-http-proxy from the project's node_modules unless it runs as its own service.
+    if env("JUPYTERHUB_PROXY_EXTERNAL") != "1":
+        chp = env("CONFIGPROXY_COMMAND") or str(
+            PROJECT_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
+        )
+        if not Path(chp).exists():
+            chp = shutil.which("configurable-http-proxy") or chp
+        c.ConfigurableHTTPProxy.command = [chp]
+        c.ConfigurableHTTPProxy.should_start = True
+    else:
+        c.ConfigurableHTTPProxy.should_start = False
+    c.ConfigurableHTTPProxy.api_url = env("JUPYTERHUB_PROXY_API_URL", "http://127.0.0.1:8002")
+    if env("CONFIGPROXY_AUTH_TOKEN"):
+        c.ConfigurableHTTPProxy.auth_token = env("CONFIGPROXY_AUTH_TOKEN")
 
 # --- Authentication: the portal is the OpenID Connect provider ------------------------------------------
 # PORTAL_URL is what the browser is sent to; PORTAL_INTERNAL_URL is how the hub reaches the portal
@@ -121,7 +124,6 @@ if PORTAL_SERVICE_TOKEN:
 # on one machine a server simply runs until its user stops it or the hub stops.
 
 # --- Spawner: local processes on one machine, Docker for compose, Kubernetes for a cluster -------------
-SPAWNER = env("JUPYTERHUB_SPAWNER", "local")
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = int(env("JUPYTERHUB_START_TIMEOUT", "120"))
 c.Spawner.http_timeout = int(env("JUPYTERHUB_HTTP_TIMEOUT", "60"))
@@ -131,6 +133,7 @@ if SPAWNER == "local":
     # Every user's files live in a directory of their own; the single-user server is JupyterLab from the
     # same virtual environment as the hub.
     c.JupyterHub.spawner_class = "simple"
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     users_dir = Path(env("JUPYTERHUB_USERS_DIR", str(DATA_DIR / "users")))
     users_dir.mkdir(parents=True, exist_ok=True)
     c.SimpleLocalProcessSpawner.home_dir_template = str(users_dir / "{username}")

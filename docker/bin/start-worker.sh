@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# A Celery worker. QUEUES chooses what it consumes: `default` (everything but grading), `grading`
+# (notebook grading only: scale these separately for deadline peaks) or both, comma-separated.
+#   QUEUES (default,grading), CONCURRENCY (number of cores), WORKER_MAX_TASKS (200)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
+exec "$BIN/celery" -A lms worker \
+  --queues "${QUEUES:-default,grading}" \
+  --concurrency "${CONCURRENCY:-$(nproc 2>/dev/null || echo 1)}" \
+  --max-tasks-per-child "${WORKER_MAX_TASKS:-200}" \
+  --hostname "${QUEUES:-default,grading}@%h" \
+  --loglevel "${LOG_LEVEL:-INFO}" \
+  "$@"
