@@ -38,11 +38,26 @@ def get_client() -> HubClient:
 
 
 # --- where an exercise's notebook lives ------------------------------------------------------------------
-def notebook_path(exercise: Exercise) -> str:
-    """`<course-slug>/<exercise-slug>.ipynb` in the student's JupyterLab tree."""
-    course = getattr(exercise, "course", None)
+def lesson_from(request: HttpRequest):
+    """The live lesson the exercise was opened from (`lesson` in the query or form), if any."""
+    from courses.models import LessonPage
+
+    raw = request.POST.get("lesson") or request.GET.get("lesson") or ""
+    if not raw.isdigit():
+        return None
+    return LessonPage.objects.live().filter(pk=int(raw)).first()
+
+
+def notebook_path(exercise: Exercise, lesson=None) -> str:
+    """`<course-slug>/<exercise-slug>.ipynb` in the student's JupyterLab tree (`exercises/` when the
+    exercise is not opened from a course lesson)."""
+    course = getattr(exercise, "course", None) or (lesson.course if lesson is not None else None)
     folder = getattr(course, "slug", "") or "exercises"
     return f"{folder}/{exercise.slug}.ipynb"
+
+
+def _with_lesson(url: str, lesson) -> str:
+    return f"{url}?lesson={lesson.pk}" if lesson is not None else url
 
 
 def release_notebook(exercise: Exercise) -> dict:
@@ -73,6 +88,7 @@ def open_exercise(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """Make sure the hub user exists and their server is starting; then show the progress page (or go
     straight to the notebook when the server is already up)."""
     exercise = get_object_or_404(Exercise, pk=exercise_id)
+    lesson = lesson_from(request)
     client = get_client()
     username = hub_username(request.user)
     try:
@@ -81,9 +97,8 @@ def open_exercise(request: HttpRequest, exercise_id: int) -> HttpResponse:
     except HubError as error:
         _fail(request, error)
         return _back(request)
-    if status.ready:
-        return redirect("hub:launch", exercise_id=exercise.pk)
-    return redirect("hub:starting", exercise_id=exercise.pk)
+    step = "hub:launch" if status.ready else "hub:starting"
+    return HttpResponseRedirect(_with_lesson(reverse(step, args=[exercise.pk]), lesson))
 
 
 @login_required
@@ -112,6 +127,7 @@ def starting(request: HttpRequest, exercise_id: int) -> HttpResponse:
 def status(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """The progress bar fragment, polled by the progress page; tells htmx to go on once ready."""
     exercise = get_object_or_404(Exercise, pk=exercise_id)
+    lesson = lesson_from(request)
     failed = False
     try:
         current: ServerStatus | None = get_client().server_status(
@@ -123,10 +139,12 @@ def status(request: HttpRequest, exercise_id: int) -> HttpResponse:
     if current is not None and not current.running:
         failed = True
     response = render(
-        request, "grading/hub/_progress.html", {"exercise": exercise, "status": current, "failed": failed}
+        request,
+        "grading/hub/_progress.html",
+        {"exercise": exercise, "lesson": lesson, "status": current, "failed": failed},
     )
     if current is not None and current.ready:
-        response["HX-Redirect"] = reverse("hub:launch", kwargs={"exercise_id": exercise.pk})
+        response["HX-Redirect"] = _with_lesson(reverse("hub:launch", args=[exercise.pk]), lesson)
     return response
 
 
@@ -136,18 +154,20 @@ def status(request: HttpRequest, exercise_id: int) -> HttpResponse:
 def launch(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """Place the starter notebook unless the student already has one, then open it in JupyterLab."""
     exercise = get_object_or_404(Exercise, pk=exercise_id)
+    lesson = lesson_from(request)
     client = get_client()
     username = hub_username(request.user)
-    path = notebook_path(exercise)
+    path = notebook_path(exercise, lesson)
+    starting_url = _with_lesson(reverse("hub:starting", args=[exercise.pk]), lesson)
     try:
         current = client.server_status(username)
         if not current.ready:
-            return redirect("hub:starting", exercise_id=exercise.pk)
+            return HttpResponseRedirect(starting_url)
         if not client.exists(username, path):
             client.put_notebook(username, path, release_notebook(exercise))
     except HubError as error:
         _fail(request, error)
-        return redirect("hub:starting", exercise_id=exercise.pk)
+        return HttpResponseRedirect(starting_url)
     return HttpResponseRedirect(client.lab_url(username, path))
 
 
@@ -157,13 +177,15 @@ def reset(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """Replace the student's notebook with the starter after an explicit confirmation; the old notebook
     is kept next to it under a dated name."""
     exercise = get_object_or_404(Exercise, pk=exercise_id)
+    lesson = lesson_from(request)
+    context = {"exercise": exercise, "lesson": lesson}
     if request.method == "GET" or request.POST.get("confirm") != "yes":
         if request.method == "POST":
             messages.error(request, _("Tick the box to confirm that you want to start over."))
-        return render(request, "grading/hub/reset_confirm.html", {"exercise": exercise})
+        return render(request, "grading/hub/reset_confirm.html", context)
     client = get_client()
     username = hub_username(request.user)
-    path = notebook_path(exercise)
+    path = notebook_path(exercise, lesson)
     try:
         starter = release_notebook(exercise)
         client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
@@ -173,7 +195,7 @@ def reset(request: HttpRequest, exercise_id: int) -> HttpResponse:
         client.put_notebook(username, path, starter, overwrite=True)
     except HubError as error:
         _fail(request, error)
-        return render(request, "grading/hub/reset_confirm.html", {"exercise": exercise})
+        return render(request, "grading/hub/reset_confirm.html", context)
     messages.success(request, _("The starter notebook is back; your previous notebook was kept next to it."))
     return HttpResponseRedirect(client.lab_url(username, path))
 
@@ -184,9 +206,10 @@ def reset(request: HttpRequest, exercise_id: int) -> HttpResponse:
 def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """Fetch the student's current notebook from their server and submit it for grading."""
     exercise = get_object_or_404(Exercise, pk=exercise_id)
+    lesson = lesson_from(request)
     client = get_client()
     username = hub_username(request.user)
-    path = notebook_path(exercise)
+    path = notebook_path(exercise, lesson)
     try:
         client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
         notebook = client.get_notebook(username, path)
@@ -200,11 +223,13 @@ def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
 
     try:
         submission = services.submission_create(
-            student=request.user,
+            # the service needs the model instance, not the request's lazy wrapper around it
+            student=get_user_model().objects.get(pk=request.user.pk),
             exercise=exercise,
             notebook_bytes=notebook,
             filename=path.rsplit("/", 1)[-1],
             source="hub",
+            lesson=lesson,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -230,7 +255,7 @@ def student_notebook(request: HttpRequest, exercise_id: int, student_id: int) ->
         raise PermissionDenied
     client = get_client()
     username = hub_username(student)
-    path = notebook_path(exercise)
+    path = notebook_path(exercise, lesson_from(request))
     notebook, error_message = None, ""
     try:
         if client.get_user(username) is None:

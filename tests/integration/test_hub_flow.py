@@ -20,10 +20,14 @@ import requests
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 
+from grading.factories import ExerciseFactory, demo_notebook
 from grading.hub import HubClient, HubUnavailable, hub_username
+from grading.models import Submission
+from lms.celery import app as celery_app
 from lms.models import User
-from tests.services import unavailable
+from tests.services import redis_url, unavailable
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -213,3 +217,148 @@ def test_unreachable_hub_is_a_clear_error():
     client = HubClient(f"http://127.0.0.1:{free_port()}", "token", timeout=2, retries=0)
     with pytest.raises(HubUnavailable, match="not reachable"):
         client.ensure_user("u1")
+
+
+def database_url() -> str:
+    """The URL of the database this test runs on, for the worker process."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(tmp_path, settings):
+    """A real Celery worker (separate process, Redis broker) on the test database and private storage."""
+    broker = redis_url()
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))},
+        "DJANGO_SETTINGS_MODULE": "lms.settings.dev",
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": broker,
+        "REDIS_URL": broker,
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    queue = f"grading-{secrets.token_hex(4)}"  # private to this test: no other worker takes its tasks
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "celery"),
+                "-A",
+                "lms",
+                "worker",
+                "-Q",
+                queue,
+                "-P",
+                "solo",
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "task_routes")}
+    celery_app.conf.update(
+        broker_url=broker, task_always_eager=False, task_routes={"grading.tasks.*": {"queue": queue}}
+    )
+    deadline = time.monotonic() + 60
+    while "ready." not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.3)
+    yield log
+    celery_app.conf.update(saved)
+    celery_app.pool.force_close_all()
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def text(source) -> str:
+    return "".join(source) if isinstance(source, list) else source
+
+
+def solved(release: dict, source: dict) -> dict:
+    """The release notebook with every solution cell replaced by the instructor's solution."""
+    answers = {
+        cell["metadata"]["nbgrader"]["grade_id"]: cell["source"]
+        for cell in source["cells"]
+        if cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
+    for cell in release["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell["source"] = answers[grade_id]
+    return release
+
+
+def test_open_in_jupyterlab_edit_submit_and_get_graded(hub, live_server, celery_worker_process):
+    """The whole student loop through the portal: "Open in JupyterLab" starts the server behind a progress
+    page and places the starter notebook, the student solves it in JupyterLab, a second "open" keeps the
+    work, "Submit from JupyterLab" creates a hub submission and a real worker grades it at full marks."""
+    import json
+
+    student = make_student("loop@example.org")
+    exercise = ExerciseFactory(title="HTML functions", slug="html-functions")
+    browser = oidc_login(hub, live_server.url, student.email)  # logged in on the portal and the hub
+    portal = live_server.url
+    csrf = {"csrfmiddlewaretoken": browser.cookies["csrftoken"]}
+
+    opened = browser.post(f"{portal}/hub/exercises/{exercise.pk}/open/", data=csrf, allow_redirects=False)
+    assert opened.status_code == 302, opened.text[-2000:]
+    progress_page = browser.get(urljoin(portal, opened.headers["Location"]))
+    assert progress_page.status_code == 200
+    deadline = time.monotonic() + 60
+    while True:
+        fragment = browser.get(f"{portal}/hub/exercises/{exercise.pk}/status/", timeout=30)
+        assert fragment.status_code == 200
+        if "HX-Redirect" in fragment.headers:
+            break
+        assert time.monotonic() < deadline, fragment.text
+        time.sleep(0.5)
+    launch = browser.get(urljoin(portal, fragment.headers["HX-Redirect"]), allow_redirects=False, timeout=30)
+    name = hub_username(student)
+    path = f"exercises/{exercise.slug}.ipynb"
+    assert launch.headers["Location"] == f"{hub.url}/user/{name}/lab/tree/{path}"
+    assert browser.get(launch.headers["Location"], timeout=30).status_code == 200
+
+    api = f"{hub.url}/user/{name}/api/contents/{path}"
+    model = browser.get(api, timeout=30).json()
+    content = solved(model["content"], json.loads(demo_notebook()))
+    xsrf = browser.cookies.get("_xsrf", path=f"/user/{name}/") or browser.cookies.get("_xsrf")
+    saved = browser.put(
+        api,
+        json={"type": "notebook", "format": "json", "content": content},
+        headers={"X-XSRFToken": xsrf},
+        timeout=30,
+    )
+    assert saved.status_code == 200, saved.text
+
+    # A second "Open in JupyterLab" goes straight to the notebook and keeps the solution.
+    again = browser.post(f"{portal}/hub/exercises/{exercise.pk}/open/", data=csrf, timeout=30)
+    assert again.url.startswith(f"{hub.url}/user/{name}/lab")
+    kept = browser.get(api, timeout=30).json()["content"]["cells"]
+    assert [text(c["source"]) for c in kept] == [text(c["source"]) for c in content["cells"]]
+
+    submitted = browser.post(
+        f"{portal}/hub/exercises/{exercise.pk}/submit/", data={**csrf, "next": "/"}, allow_redirects=False
+    )
+    assert submitted.status_code == 302
+    submission = Submission.objects.get(exercise=exercise, student=student)
+    assert submission.source == Submission.Source.HUB
+    deadline = time.monotonic() + 90
+    while submission.state not in Submission.TERMINAL_STATES:
+        assert time.monotonic() < deadline, celery_worker_process.read_text()[-3000:]
+        time.sleep(0.5)
+        submission.refresh_from_db()
+    assert submission.state == Submission.State.GRADED, submission.error
+    assert submission.score == submission.max_score > 0
