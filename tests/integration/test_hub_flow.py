@@ -29,7 +29,7 @@ from lms.celery import app as celery_app
 from lms.models import User
 from tests.services import redis_url, unavailable
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ROOT = Path(settings.BASE_DIR)
 CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -228,6 +228,17 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def reset_celery_producer() -> None:
+    """Make the in-process Celery app pick up a changed broker and routes (it caches both)."""
+    celery_app.amqp.flush_routes()
+    for cached in ("router", "queues", "default_queue"):
+        celery_app.amqp.__dict__.pop(cached, None)
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def celery_worker_process(tmp_path, settings):
     """A real Celery worker (separate process, Redis broker) on the test database and private storage."""
@@ -268,6 +279,7 @@ def celery_worker_process(tmp_path, settings):
     celery_app.conf.update(
         broker_url=broker, task_always_eager=False, task_routes={"grading.tasks.*": {"queue": queue}}
     )
+    reset_celery_producer()
     deadline = time.monotonic() + 60
     while "ready." not in log.read_text():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -275,7 +287,7 @@ def celery_worker_process(tmp_path, settings):
         time.sleep(0.3)
     yield log
     celery_app.conf.update(saved)
-    celery_app.pool.force_close_all()
+    reset_celery_producer()
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=20)
