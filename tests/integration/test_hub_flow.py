@@ -29,7 +29,7 @@ from lms.celery import app as celery_app
 from lms.models import User
 from tests.services import redis_url, unavailable
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(settings.BASE_DIR)
 CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
