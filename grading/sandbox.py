@@ -33,6 +33,9 @@ from nbformat import NotebookNode
 
 logger = logging.getLogger(__name__)
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
+# Slots (and so sandbox uids) are shared by every grader on the machine, whatever its checkout: one
+# lock directory for all of them, or two graders would kill each other's sandboxes.
+DEFAULT_SLOT_DIR = "/run/itl-grading-sandbox" if os.access("/run", os.W_OK) else "/tmp/itl-grading-sandbox"  # noqa: S108
 
 
 class SandboxError(RuntimeError):
@@ -65,9 +68,13 @@ class Limits:
 
 @dataclass
 class SandboxConfig:
-    uid_base: int = 62000
+    uid_base: int = 63000
     slots: int = 32
     slot_dir: str = ""
+
+    def __post_init__(self) -> None:
+        self.slot_dir = self.slot_dir or DEFAULT_SLOT_DIR
+
     hide: list[str] = field(default_factory=list)
     require_isolation: bool = False
 
@@ -90,16 +97,16 @@ class SandboxConfig:
         ]
         hide += list(getattr(settings, "GRADING_SANDBOX_HIDE", []))
         return cls(
-            uid_base=getattr(settings, "GRADING_SANDBOX_UID_BASE", 62000),
+            uid_base=getattr(settings, "GRADING_SANDBOX_UID_BASE", 63000),
             slots=getattr(settings, "GRADING_SANDBOX_SLOTS", 32),
-            slot_dir=str(getattr(settings, "GRADING_SANDBOX_SLOT_DIR", settings.VAR_DIR / "sandbox-slots")),
+            slot_dir=str(getattr(settings, "GRADING_SANDBOX_SLOT_DIR", "") or DEFAULT_SLOT_DIR),
             hide=hide,
             require_isolation=getattr(settings, "GRADING_SANDBOX_REQUIRE_ISOLATION", False),
         )
 
     @classmethod
     def from_settings_or_default(cls) -> SandboxConfig:
-        return cls.from_settings() if _django_configured() else cls(slot_dir=tempfile.gettempdir())
+        return cls.from_settings() if _django_configured() else cls()
 
 
 def _django_configured() -> bool:

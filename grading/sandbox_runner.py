@@ -204,6 +204,8 @@ def execute(notebook_path: str, workdir: str, limits: dict):
             return super().output(outs, msg, display_id, cell_index)
 
     nb = nbformat.read(notebook_path, as_version=4)
+    # The file holds the restored (hidden) tests; the student's code must not read ahead in it.
+    os.unlink(notebook_path)
     executor = CappedExecute(timeout=int(limits.get("cell_seconds", 30)))
     resources = {"metadata": {"path": workdir}}
     nb, _ = executor.preprocess(nb, resources)

@@ -303,7 +303,7 @@ GRADING_SANDBOX_LIMITS = {
     "cpu_seconds": env.int("GRADING_CPU_SECONDS", default=60),
     "memory_bytes": env.int("GRADING_MEMORY_BYTES", default=1536 * 1024 * 1024),
 }
-GRADING_SANDBOX_UID_BASE = env.int("GRADING_SANDBOX_UID_BASE", default=62000)
+GRADING_SANDBOX_UID_BASE = env.int("GRADING_SANDBOX_UID_BASE", default=63000)
 GRADING_SANDBOX_REQUIRE_ISOLATION = env.bool("GRADING_SANDBOX_REQUIRE_ISOLATION", default=False)
 # A submission still `received`/`queued`/`grading` this long after it was last touched is re-queued.
 GRADING_STUCK_AFTER_SECONDS = env.int("GRADING_STUCK_AFTER_SECONDS", default=600)
