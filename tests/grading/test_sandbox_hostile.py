@@ -143,7 +143,9 @@ for path in [{str(secret_source)!r}, {str(other)!r}]:
         found.append(open(path).read())
     except Exception as exc:
         print(type(exc).__name__)
-for path in glob.glob("/tmp/**/*.ipynb", recursive=True) + glob.glob({str(private)!r} + "/**/*", recursive=True):
+candidates = glob.glob("/tmp/**/*.ipynb", recursive=True)
+candidates += glob.glob({str(private)!r} + "/**/*", recursive=True)
+for path in candidates:
     try:
         found.append(open(path).read()[:200])
     except Exception:
