@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import factory
@@ -34,7 +35,7 @@ class ExerciseFactory(factory.django.DjangoModelFactory):
         model = Exercise
 
     title = factory.Sequence(lambda n: f"Exercise {n}")
-    slug = factory.Sequence(lambda n: f"exercise-{n}")
+    slug = factory.LazyFunction(lambda: f"exercise-{uuid.uuid4().hex[:10]}")
     notebook = "web_html_functions"
 
     @classmethod

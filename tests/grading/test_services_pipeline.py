@@ -1,0 +1,122 @@
+"""The grading pipeline's bookkeeping: idempotent results, leases, the sweeper, counting scores."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from grading import services
+from grading.engines import CellResult, GradeResult
+from grading.factories import ExerciseFactory, UserFactory
+from grading.models import CellGrade, Exercise, Submission, SubmissionEvent
+from tests.grading import notebooks
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    calls = []
+    monkeypatch.setattr("grading.tasks.grade_submission.delay", lambda pk: calls.append(pk))
+    return calls
+
+
+def _submit(exercise=None, student=None) -> Submission:
+    return services.submission_create(
+        student=student or UserFactory(),
+        exercise=exercise or ExerciseFactory(),
+        notebook_bytes=notebooks.solved(),
+        filename="s.ipynb",
+    )
+
+
+def _result(score: float) -> GradeResult:
+    return GradeResult(
+        status="graded",
+        score=score,
+        max_score=5.0,
+        cells=[CellResult("test_link", score, 5.0)],
+        engine="nbgrader",
+    )
+
+
+def test_storing_a_result_twice_grades_once(queued):
+    """A second result for an already graded submission changes nothing: one `graded` event, one cell
+    grade, the first score."""
+    submission = _submit()
+    services._claim(submission.pk)
+    services.submission_store_result(submission_id=submission.pk, result=_result(4))
+    services.submission_store_result(submission_id=submission.pk, result=_result(1))
+    submission.refresh_from_db()
+    assert float(submission.score) == 4.0
+    assert CellGrade.objects.filter(submission=submission).count() == 1
+    assert SubmissionEvent.objects.filter(submission=submission, to_state="graded").count() == 1
+    assert services.submission_grade(submission_id=submission.pk) is None  # nothing to do
+
+
+def test_live_lease_makes_a_second_delivery_wait_and_a_dead_one_is_taken_over(queued):
+    """While a live process holds the lease another delivery raises LeaseHeld; a lease whose owner
+    process is gone is taken over at once."""
+    submission = _submit()
+    services._claim(submission.pk)
+    with pytest.raises(services.LeaseHeld):
+        services._claim(submission.pk)
+    Submission.objects.filter(pk=submission.pk).update(
+        lease_owner=f"{__import__('socket').gethostname()}:999999:1"
+    )
+    taken = services._claim(submission.pk)
+    assert taken.grading_runs == 2
+
+
+def test_sweeper_requeues_stuck_submissions(queued):
+    """Submissions left `queued` or `grading` with an expired lease past the timeout are queued again;
+    fresh ones are left alone."""
+    stuck = _submit()
+    fresh = _submit()
+    old = timezone.now() - timedelta(hours=1)
+    Submission.objects.filter(pk=stuck.pk).update(submitted_at=old, queued_at=old, state="queued")
+    grading = _submit()
+    Submission.objects.filter(pk=grading.pk).update(
+        state="grading", lease_expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    queued.clear()
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        count = services.requeue_stuck_submissions(older_than_seconds=600)
+    assert count == 2
+    assert sorted(queued) == sorted([stuck.pk, grading.pk])
+    assert Submission.objects.get(pk=fresh.pk).state == Submission.State.RECEIVED
+
+
+def test_late_penalty_and_best_or_last_policy(queued):
+    """A late submission loses the exercise's penalty; the counting submission is the best or the last
+    graded one, per the exercise."""
+    exercise = ExerciseFactory(late_penalty_percent=20, deadline=timezone.now() - timedelta(days=1))
+    student = UserFactory()
+    first, second = _submit(exercise, student), _submit(exercise, student)
+    for submission, score in ((first, 5), (second, 2.5)):
+        services._claim(submission.pk)
+        services.submission_store_result(submission_id=submission.pk, result=_result(score))
+    first.refresh_from_db()
+    assert first.is_late
+    assert float(first.score) == 4.0
+    assert services.counting_submission(exercise=exercise, student=student).pk == first.pk
+    exercise.score_policy = Exercise.ScorePolicy.LAST
+    exercise.save()
+    assert services.counting_submission(exercise=exercise, student=student).pk == second.pk
+
+
+def test_a_failed_engine_result_marks_the_submission_failed(queued):
+    """An engine error ends in `failed` with the message and zero points."""
+    submission = _submit()
+    services._claim(submission.pk)
+    services.submission_store_result(
+        submission_id=submission.pk, result=GradeResult(status="error", error="the notebook ran too long")
+    )
+    submission.refresh_from_db()
+    assert submission.state == Submission.State.FAILED
+    assert "too long" in submission.error
+    assert float(submission.score) == 0.0
