@@ -32,3 +32,8 @@ def solved(name: str = "web_html_functions") -> bytes:
 
 def raw_json(obj) -> bytes:
     return json.dumps(obj).encode()
+
+
+def plain() -> bytes:
+    """A valid notebook with no nbgrader metadata at all."""
+    return dumps(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]))

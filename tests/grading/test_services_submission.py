@@ -29,15 +29,7 @@ def _stored_files(settings) -> list:
             "solution.ipynb",
             "format 4 is required",
         ),
-        (
-            notebooks.dumps(
-                nbformat_plain := __import__("nbformat").v4.new_notebook(
-                    cells=[__import__("nbformat").v4.new_code_cell("1 + 1")]
-                )
-            ),
-            "solution.ipynb",
-            "no nbgrader cells",
-        ),
+        (notebooks.plain(), "solution.ipynb", "no nbgrader cells"),
         (notebooks.solved("game_logic"), "solution.ipynb", "another exercise"),
         (notebooks.solved(), "solution.py", ".ipynb"),
         (b"", "solution.ipynb", "empty"),

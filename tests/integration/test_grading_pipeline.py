@@ -47,9 +47,7 @@ def broker(settings):
 
 def _reset_producer(celery_app) -> None:
     """Make the app's producer pick up the patched broker and routes."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    celery_app._pool = None
     amqp = celery_app.amqp
     amqp.flush_routes()
     amqp.__dict__.pop("router", None)  # a cached property built from the routes
