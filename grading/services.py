@@ -378,18 +378,20 @@ def submission_report_result(*, submission_id: int) -> None:
     submission = Submission.objects.select_related("exercise", "lesson").get(pk=submission_id)
     lesson = submission.lesson
     if lesson is None:
-        lesson = (
+        earlier = (
             Submission.objects.filter(
                 exercise=submission.exercise, student=submission.student, lesson__isnull=False
             )
-            .values_list("lesson", flat=True)
+            .select_related("lesson")
             .first()
         )
-        if lesson is None:
-            return
-        from courses.models import LessonPage
+        lesson = earlier.lesson if earlier else None
+    if lesson is None:
+        from .selectors import exercise_lessons
 
-        lesson = LessonPage.objects.get(pk=lesson)
+        lesson = exercise_lessons(exercise=submission.exercise).order_by("path").first()
+    if lesson is None:
+        return
     counting = counting_submission(exercise=submission.exercise, student=submission.student)
     if counting is None or counting.score is None:
         return

@@ -120,3 +120,29 @@ def test_a_failed_engine_result_marks_the_submission_failed(queued):
     assert submission.state == Submission.State.FAILED
     assert "too long" in submission.error
     assert float(submission.score) == 0.0
+
+
+def test_counting_score_reaches_course_completion(queued):
+    """A graded submission records the counting score as the lesson's exercise activity result; a
+    worse later attempt does not lower it under the best-attempt policy."""
+    from django.test import TestCase
+
+    from courses.factories import LessonPageFactory, exercise_block
+    from courses.models import ActivityResult
+
+    exercise = ExerciseFactory()
+    lesson = LessonPageFactory(body=[exercise_block(exercise_id=exercise.pk)])
+    student = UserFactory()
+    for score in (4, 1):
+        submission = services.submission_create(
+            student=student,
+            exercise=exercise,
+            notebook_bytes=notebooks.solved(),
+            filename="s.ipynb",
+            lesson=lesson,
+        )
+        services._claim(submission.pk)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            services.submission_store_result(submission_id=submission.pk, result=_result(score))
+    result = ActivityResult.objects.get(user=student, lesson=lesson, activity_id=str(exercise.pk))
+    assert (float(result.score), float(result.max_score), result.kind) == (4.0, 5.0, "exercise")
