@@ -121,11 +121,6 @@ def _log_in_as_enrolled_learner(page, base: str) -> None:
     page.get_by_role("button", name="Log out").wait_for()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The lesson template's current-lesson link (.link-light on the active list item) and inline "
-    "code inside callouts are below the 4.5:1 contrast ratio.",
-)
 def test_lesson_page_is_accessible(live_server, browser_page, demo_catalogue):
     """A lesson page with headings, code listings, a callout, a video and a quiz has no serious or
     critical axe-core violation in its main content."""
@@ -135,11 +130,6 @@ def test_lesson_page_is_accessible(live_server, browser_page, demo_catalogue):
     assert_accessible(browser_page, "lesson page")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The navigation bar's links (Bootstrap's navbar-dark on bg-primary) are below the 4.5:1 "
-    "contrast ratio; the page shell's stylesheet needs a darker link colour or background.",
-)
 def test_page_shell_is_accessible(live_server, browser_page, demo_catalogue):
     """The page shell (header navigation, language switcher, footer) has no serious or critical axe-core
     violation either."""
