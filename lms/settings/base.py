@@ -316,3 +316,8 @@ CELERY_BEAT_SCHEDULE["grading-requeue-stuck"] = {
 # --- demo and accounts pages: the project's allauth templates (lms/templates/account/) must win over
 # allauth's own, which the app-directories loader would find first (allauth precedes lms in INSTALLED_APPS).
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "lms" / "templates"]
+
+# --- portal: course search
+# Course texts are mostly Russian: PostgreSQL full-text search stems them as Russian (the SQLite backend
+# ignores the option). After changing it, rebuild the index with `manage.py update_index`.
+WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = env("SEARCH_CONFIG", default="russian")

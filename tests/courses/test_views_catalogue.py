@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from courses.factories import CoursePageFactory, TrackPageFactory, catalog_page, home_page
 from courses.models import CatalogPage, CoursePage, LessonPage, TrackPage
+from tests.services import require_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +133,13 @@ def test_page_tree_rules():
     assert LessonPage.can_create_at(course)
     assert not LessonPage.can_create_at(track)
     assert LessonPage.subpage_types == []
+
+
+def test_search_stems_russian_on_postgres(client):
+    """On PostgreSQL, a search for one form of a Russian word finds a course that uses another form."""
+    require_postgres()
+    track = TrackPageFactory()
+    CoursePageFactory(parent=track, title="Преподавание программирования", summary="Для учителей лицеев")
+    CoursePageFactory(parent=track, title="Основы SMM", summary="Продвижение в социальных сетях")
+    response = client.get(catalog_page().url, {"q": "программирование"})
+    assert _titles(response) == ["Преподавание программирования"]
