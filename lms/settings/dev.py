@@ -17,4 +17,6 @@ OAUTH2_PROVIDER = {
 JUPYTERHUB_OAUTH_CLIENT_SECRET = JUPYTERHUB_OAUTH_CLIENT_SECRET or local_secret(
     VAR_DIR / "jupyterhub_oauth_secret"
 )
-JUPYTERHUB_API_TOKEN = JUPYTERHUB_API_TOKEN or local_secret(VAR_DIR / "jupyterhub_api_token")
+JUPYTERHUB_API_TOKEN = JUPYTERHUB_API_TOKEN or local_secret(
+    VAR_DIR / "jupyterhub_api_token", length=32
+)  # the hub accepts 64 characters at most
