@@ -76,15 +76,24 @@ def _totals(rows: list[dict]) -> dict:
     return _finish(total)
 
 
-def region_rows(*, regions: QuerySet) -> list[dict]:
-    """One row per municipality with its lyceums' totals."""
-    sums = {
-        row["region_id"]: row
-        for row in LyceumStats.objects.filter(region__in=regions.values("pk"))
-        .values("region_id")
-        .annotate(lyceums=Count("pk"), **{field: Sum(field) for field in STAT_FIELDS})
-        .order_by()
-    }
+def region_rows(*, regions: QuerySet, lyceum_table: list[dict] | None = None) -> list[dict]:
+    """One row per municipality with its lyceums' totals; summed in Python from `lyceum_table` when the
+    caller already has every lyceum row of these municipalities (saves a query)."""
+    if lyceum_table is None:
+        sums = {
+            row["region_id"]: row
+            for row in LyceumStats.objects.filter(region__in=regions.values("pk"))
+            .values("region_id")
+            .annotate(lyceums=Count("pk"), **{field: Sum(field) for field in STAT_FIELDS})
+            .order_by()
+        }
+    else:
+        sums = {}
+        for row in lyceum_table:
+            total = sums.setdefault(row["region_id"], dict.fromkeys(STAT_FIELDS, 0) | {"lyceums": 0})
+            total["lyceums"] += 1
+            for field in STAT_FIELDS:
+                total[field] += row[field]
     rows = []
     for region in regions.order_by("name_ru"):
         row = sums.get(region.pk) or dict.fromkeys(STAT_FIELDS, 0) | {"lyceums": 0}
@@ -97,7 +106,7 @@ def lyceum_rows(*, lyceums: QuerySet) -> list[dict]:
     return [
         _finish(row | {"code": row.pop("lyceum__code"), "name": row.pop("lyceum__name")})
         for row in LyceumStats.objects.filter(lyceum__in=lyceums.values("pk"))
-        .values("lyceum_id", "lyceum__code", "lyceum__name", *STAT_FIELDS)
+        .values("lyceum_id", "region_id", "refreshed_at", "lyceum__code", "lyceum__name", *STAT_FIELDS)
         .order_by("lyceum__name")
     ]
 
@@ -303,10 +312,10 @@ def dashboard_data(*, lyceums: QuerySet, regions: QuerySet | None = None, year: 
         "month_rows": months,
         "chart": trend_chart(months),
         "plan_rows": plan_rows(lyceums=lyceums, year=year),
-        "refreshed_at": refreshed_at(lyceums=lyceums),
+        "refreshed_at": max((row["refreshed_at"] for row in lyceum_table), default=None),
     }
     if regions is not None:
-        data["region_rows"] = region_rows(regions=regions)
+        data["region_rows"] = region_rows(regions=regions, lyceum_table=lyceum_table)
     return data
 
 

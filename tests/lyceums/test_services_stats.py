@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from courses.models import CoursePage, Enrolment
 from lyceums import selectors
 from lyceums.factories import LyceumFactory, UserFactory, make_course, make_track
-from lyceums.models import LyceumMonthStats, LyceumStats, LyceumTrackStats, Region
+from lyceums.models import Lyceum, LyceumMonthStats, LyceumStats, LyceumTrackStats, Region
 from lyceums.services import stats_refresh
 
 NOW = timezone.make_aware(dt.datetime(2026, 11, 20, 12, 0))
@@ -122,6 +122,13 @@ def test_summary_tables_match_naive_recomputation(specs):
 
     region_row = next(r for r in selectors.region_rows(regions=Region.objects.filter(pk=region.pk)))
     assert region_row["enrolments"] == sum(1 for e in rows if e.course_id != courses[3].pk)
+    # The republic dashboard sums municipalities from its lyceum rows instead: same numbers.
+    summed = selectors.region_rows(
+        regions=Region.objects.filter(pk=region.pk),
+        lyceum_table=selectors.lyceum_rows(lyceums=Lyceum.objects.filter(region=region)),
+    )[0]
+    for field in (*selectors.STAT_FIELDS, "lyceums", "completion_rate", "avg_score"):
+        assert summed[field] == region_row[field], field
 
 
 def test_exercise_scores_count_once_per_result(network):
