@@ -117,3 +117,17 @@ def test_regrade_all_queues_every_finished_submission_and_reports_progress(clien
     html = client.get(reverse("grading:gradebook_progress", args=[exercise.pk, group.pk])).content.decode()
     assert "0 / 1" in html
     assert "hx-trigger" in html
+
+
+def test_submission_page_links_the_teacher_to_a_read_only_copy_of_the_notebook(client, classroom):
+    """A teacher reviewing a submission gets a link to the read-only copy of the student's notebook;
+    the student on their own submission page does not."""
+    group, teacher, student, exercise = classroom
+    submission = _graded(student, exercise, 3)
+    copy_url = reverse("hub:student_notebook", args=[exercise.pk, student.pk])
+    client.force_login(teacher)
+    assert copy_url in client.get(submission.get_absolute_url()).content.decode()
+    client.force_login(student)
+    response = client.get(submission.get_absolute_url())
+    assert response.status_code == 200
+    assert copy_url not in response.content.decode()
