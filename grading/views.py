@@ -146,11 +146,15 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_GET
 def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """The live part of the submission page; htmx polls it until the state is final."""
+    """The live part of the submission page; htmx polls it until the state is final, and then reloads
+    the whole page once so the list of attempts shows the final state too."""
     submission = _viewable(request, pk)
-    return render(
+    response = render(
         request, "grading/includes/submission_status.html", _submission_context(request, submission)
     )
+    if submission.is_terminal and request.headers.get("HX-Request") == "true":
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required

@@ -57,6 +57,8 @@ def test_upload_over_http_is_graded_and_shown_with_isolated_feedback(
     status = client.get(reverse("grading:submission_status", args=[submission.pk]))
     assert status.status_code == 200
     assert "test_slugify" in status.content.decode()
+    polled = client.get(reverse("grading:submission_status", args=[submission.pk]), HTTP_HX_REQUEST="true")
+    assert polled["HX-Refresh"] == "true"  # the live poll reloads the page once the state is final
 
     feedback = client.get(reverse("grading:submission_feedback", args=[submission.pk]))
     assert feedback.status_code == 200
@@ -78,6 +80,8 @@ def test_pending_submission_page_polls_until_final(client, monkeypatch):
     html = client.get(reverse("grading:submission_status", args=[submission.pk])).content.decode()
     assert 'hx-trigger="every 2s"' in html
     assert "Received" in html
+    polled = client.get(reverse("grading:submission_status", args=[submission.pk]), HTTP_HX_REQUEST="true")
+    assert "HX-Refresh" not in polled
 
 
 def test_other_learners_cannot_see_a_submission(client, monkeypatch):
