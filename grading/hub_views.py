@@ -60,13 +60,33 @@ def _with_lesson(url: str, lesson) -> str:
     return f"{url}?lesson={lesson.pk}" if lesson is not None else url
 
 
-def release_notebook(exercise: Exercise) -> dict:
-    """The starter notebook students receive (the release version, without solutions)."""
+def release_notebook(exercise: Exercise, *, back_url: str = "") -> dict:
+    """The starter notebook students receive (the release version, without solutions). With *back_url*,
+    a first Markdown cell links back to the exercise in the portal, where the student submits; it has no
+    nbgrader metadata, so grading ignores it."""
     field = getattr(exercise, "release_notebook", None)
     if not field:
         raise HubError(_("This exercise has no starter notebook yet."))
     with field.open("rb") as handle:
-        return json.loads(handle.read().decode("utf-8"))
+        notebook = json.loads(handle.read().decode("utf-8"))
+    if back_url:
+        text = _("When you are done, submit this notebook from the exercise page: [%(title)s](%(url)s)")
+        notebook.setdefault("cells", []).insert(
+            0,
+            {
+                "cell_type": "markdown",
+                "id": "portal-link",
+                "metadata": {"deletable": True, "editable": False},
+                "source": "**"
+                + str(text % {"title": exercise.title.replace("]", ""), "url": back_url})
+                + "**",
+            },
+        )
+    return notebook
+
+
+def _exercise_page_url(request: HttpRequest, exercise: Exercise) -> str:
+    return request.build_absolute_uri(reverse("grading:exercise_detail", args=[exercise.slug]))
 
 
 def _back(request: HttpRequest, fallback: str = "/") -> HttpResponseRedirect:
@@ -164,7 +184,9 @@ def launch(request: HttpRequest, exercise_id: int) -> HttpResponse:
         if not current.ready:
             return HttpResponseRedirect(starting_url)
         if not client.exists(username, path):
-            client.put_notebook(username, path, release_notebook(exercise))
+            client.put_notebook(
+                username, path, release_notebook(exercise, back_url=_exercise_page_url(request, exercise))
+            )
     except HubError as error:
         _fail(request, error)
         return HttpResponseRedirect(starting_url)
@@ -187,7 +209,7 @@ def reset(request: HttpRequest, exercise_id: int) -> HttpResponse:
     username = hub_username(request.user)
     path = notebook_path(exercise, lesson)
     try:
-        starter = release_notebook(exercise)
+        starter = release_notebook(exercise, back_url=_exercise_page_url(request, exercise))
         client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
         if client.exists(username, path):
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - a local file name

@@ -345,6 +345,9 @@ def test_open_in_jupyterlab_edit_submit_and_get_graded(hub, live_server, celery_
 
     api = f"{hub.url}/user/{name}/api/contents/{path}"
     model = browser.get(api, timeout=30).json()
+    first = model["content"]["cells"][0]
+    assert first["cell_type"] == "markdown"
+    assert f"/exercises/{exercise.slug}/" in text(first["source"])  # the link back to the portal
     content = solved(model["content"], json.loads(demo_notebook()))
     xsrf = browser.cookies.get("_xsrf", path=f"/user/{name}/") or browser.cookies.get("_xsrf")
     saved = browser.put(
