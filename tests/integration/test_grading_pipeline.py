@@ -3,11 +3,8 @@ as its own process. Data is committed (`transactional_db`/`live_server`) so the 
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -16,13 +13,12 @@ import psutil
 import pytest
 import requests
 from django.conf import settings
-from django.db import connection
 
 from grading.factories import ExerciseFactory
 from grading.models import CellGrade, Submission, SubmissionEvent
-from lms.celery import app
 from lyceums.factories import UserFactory
 from tests.grading import notebooks
+from tests.integration.celery_worker import celery_app_routed_to, running_worker
 from tests.services import redis_url, require_postgres
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -30,87 +26,37 @@ BASE_DIR = Path(settings.BASE_DIR)
 
 
 @pytest.fixture
-def broker(settings):
+def broker():
     """Redis as the broker of this process and of the worker, on a queue of this test alone."""
     require_postgres()
     url = redis_url()
     queue = f"grading-test-{uuid.uuid4().hex[:8]}"
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_routes")}
-    app.conf.update(
-        task_always_eager=False, broker_url=url, task_routes={"grading.tasks.*": {"queue": queue}}
-    )
-    _reset_producer(app)
-    yield url, queue
-    app.conf.update(saved)
-    _reset_producer(app)
-
-
-def _reset_producer(celery_app) -> None:
-    """Make the app's producer pick up the patched broker and routes."""
-    celery_app._pool = None
-    amqp = celery_app.amqp
-    amqp.flush_routes()
-    amqp.__dict__.pop("router", None)  # a cached property built from the routes
-    amqp._producer_pool = None
+    with celery_app_routed_to(url, queue):
+        yield url, queue
 
 
 @pytest.fixture
 def worker(broker, settings, tmp_path):
-    """A Celery worker process consuming the test's queue, on the test database."""
+    """A Celery worker process (prefork, one pool process) consuming the test's queue, on the test
+    database."""
     url, queue = broker
-    db = connection.settings_dict
-    credentials = f"{db['USER']}:{db['PASSWORD'] or ''}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "lms.settings.dev",
-        "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": url,
-        "REDIS_URL": url,
-        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DEBUG": "0",
-    }
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "celery"),
-            "-A",
-            "lms",
-            "worker",
-            "-Q",
-            queue,
+    with running_worker(
+        broker=url,
+        queue=queue,
+        log=tmp_path / "worker.log",
+        media_root=Path(settings.MEDIA_ROOT),
+        private_media_root=Path(settings.PRIVATE_MEDIA_ROOT),
+        pool_args=[
             "--concurrency",
             "1",
             "--pool",
             "prefork",
-            "--loglevel",
-            "INFO",
             "--without-heartbeat",
             "--without-mingle",
             "--without-gossip",
         ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if "ready." in (tmp_path / "worker.log").read_text():
-            break
-        if process.poll() is not None:
-            pytest.fail("the worker exited: " + (tmp_path / "worker.log").read_text()[-3000:])
-        time.sleep(0.5)
-    yield process
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    log.close()
+    ) as process:
+        yield process
 
 
 def _wait_for(predicate, timeout: float = 180, what: str = "condition"):

@@ -20,13 +20,12 @@ import requests
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 
 from grading.factories import ExerciseFactory, demo_notebook
 from grading.hub import HubClient, HubUnavailable, hub_username
 from grading.models import Submission
-from lms.celery import app as celery_app
 from lms.models import User
+from tests.integration.celery_worker import celery_app_routed_to, running_worker
 from tests.services import redis_url, unavailable
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -219,80 +218,25 @@ def test_unreachable_hub_is_a_clear_error():
         client.ensure_user("u1")
 
 
-def database_url() -> str:
-    """The URL of the database this test runs on, for the worker process."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def reset_celery_producer() -> None:
-    """Make the in-process Celery app pick up a changed broker and routes (it caches both)."""
-    celery_app.amqp.flush_routes()
-    for cached in ("router", "queues", "default_queue"):
-        celery_app.amqp.__dict__.pop(cached, None)
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def celery_worker_process(tmp_path, settings):
     """A real Celery worker (separate process, Redis broker) on the test database and private storage."""
     broker = redis_url()
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))},
-        "DJANGO_SETTINGS_MODULE": "lms.settings.dev",
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": broker,
-        "REDIS_URL": broker,
-        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-    }
     queue = f"grading-{secrets.token_hex(4)}"  # private to this test: no other worker takes its tasks
     log = tmp_path / "worker.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "celery"),
-                "-A",
-                "lms",
-                "worker",
-                "-Q",
-                queue,
-                "-P",
-                "solo",
-                "-l",
-                "INFO",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "task_routes")}
-    celery_app.conf.update(
-        broker_url=broker, task_always_eager=False, task_routes={"grading.tasks.*": {"queue": queue}}
-    )
-    reset_celery_producer()
-    deadline = time.monotonic() + 60
-    while "ready." not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.3)
-    yield log
-    celery_app.conf.update(saved)
-    reset_celery_producer()
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+    with (
+        running_worker(
+            broker=broker,
+            queue=queue,
+            log=log,
+            media_root=tmp_path / "media",
+            private_media_root=Path(settings.PRIVATE_MEDIA_ROOT),
+            pool_args=["-P", "solo"],
+        ),
+        celery_app_routed_to(broker, queue),
+    ):
+        yield log
 
 
 def text(source) -> str:
