@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -99,6 +100,15 @@ class CoursePage(Page):
     level = models.CharField(_("level"), max_length=16, choices=Level.choices, default=Level.BEGINNER)
     format = models.CharField(_("format"), max_length=16, choices=Format.choices, default=Format.DISTANCE)
     duration_hours = models.PositiveSmallIntegerField(_("duration, academic hours"), default=36)
+    expected_weeks = models.PositiveSmallIntegerField(
+        _("expected length, weeks"),
+        default=12,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "How long a learner should take from enrolment to completion. Learners still working on "
+            "the course after this are shown as behind schedule."
+        ),
+    )
     enrolment_opens = models.DateTimeField(_("enrolment opens"), null=True, blank=True)
     enrolment_closes = models.DateTimeField(_("enrolment closes"), null=True, blank=True)
     capacity = models.PositiveIntegerField(
@@ -119,7 +129,12 @@ class CoursePage(Page):
         FieldPanel("description"),
         FieldRowPanel([FieldPanel("audience"), FieldPanel("level"), FieldPanel("format")]),
         FieldRowPanel(
-            [FieldPanel("duration_hours"), FieldPanel("pass_mark"), FieldPanel("issues_certificate")]
+            [
+                FieldPanel("duration_hours"),
+                FieldPanel("expected_weeks"),
+                FieldPanel("pass_mark"),
+                FieldPanel("issues_certificate"),
+            ]
         ),
         MultiFieldPanel(
             [
@@ -260,6 +275,17 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.course}"
+
+    @property
+    def expected_by(self):
+        """When the learner should have finished: enrolment plus the course's expected length."""
+        import datetime as dt
+
+        return self.created_at + dt.timedelta(weeks=self.course.expected_weeks)
+
+    def is_behind_schedule(self, now=None) -> bool:
+        """Still active after the course's expected length."""
+        return self.status == self.Status.ACTIVE and (now or timezone.now()) > self.expected_by
 
 
 class LessonProgress(models.Model):

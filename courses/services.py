@@ -32,6 +32,7 @@ from .selectors import (
     quiz_block_value,
     required_lesson_ids,
 )
+from .signals import enrolment_changed
 
 # ---------------------------------------------------------------------------------------------------
 # Enrolment
@@ -87,6 +88,7 @@ def enrolment_create(
         existing.lyceum_id, existing.region_id = lyceum_id, region_id
         existing.full_clean()
         existing.save()
+        enrolment_changed.send(sender=Enrolment, enrolment=existing)
         return existing
 
     enrolment = Enrolment(
@@ -97,6 +99,7 @@ def enrolment_create(
     # Lessons taken while not enrolled (e.g. by a teacher previewing the course) may already complete it.
     _course_completion_evaluate(user=user, course=course)
     enrolment.refresh_from_db()
+    enrolment_changed.send(sender=Enrolment, enrolment=enrolment)
     return enrolment
 
 
@@ -110,6 +113,7 @@ def enrolment_withdraw(*, enrolment: Enrolment) -> Enrolment:
         return enrolment
     enrolment.status = Enrolment.Status.WITHDRAWN
     enrolment.save(update_fields=["status"])
+    enrolment_changed.send(sender=Enrolment, enrolment=enrolment)
     return enrolment
 
 
@@ -174,6 +178,7 @@ def _course_completion_evaluate(*, user, course: CoursePage) -> Enrolment | None
     enrolment.save(update_fields=["status", "completed_at"])
     if course.issues_certificate:
         certificate_issue(enrolment=enrolment)
+    enrolment_changed.send(sender=Enrolment, enrolment=enrolment)
     return enrolment
 
 

@@ -30,24 +30,34 @@ def _assignments(user) -> QuerySet:
     return _model("StaffAssignment").objects.filter(user=user, user__is_active=True)
 
 
+def _roles(user) -> frozenset[str]:
+    """The user's staff roles, read once per user object (a request's `request.user` lives as long as
+    the request, so a page that asks many questions about its user pays one query). A user who
+    teaches a group without a teaching assignment counts as a teacher."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    roles = user.__dict__.get("_scoping_roles")
+    if roles is None:
+        roles = set(_assignments(user).values_list("role", flat=True).distinct())
+        if ROLE_TEACHER not in roles and _model("StudyGroup").objects.filter(teachers=user).exists():
+            roles.add(ROLE_TEACHER)
+        roles = user.__dict__["_scoping_roles"] = frozenset(roles)
+    return roles
+
+
 def is_republic_admin(user) -> bool:
     """Sees every territory."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.is_superuser or _assignments(user).filter(role=ROLE_REPUBLIC_ADMIN).exists()
+    return user.is_superuser or ROLE_REPUBLIC_ADMIN in _roles(user)
 
 
 def is_coordinator(user) -> bool:
-    return (
-        getattr(user, "is_authenticated", False) and _assignments(user).filter(role=ROLE_COORDINATOR).exists()
-    )
+    return ROLE_COORDINATOR in _roles(user)
 
 
 def is_teacher(user) -> bool:
-    return getattr(user, "is_authenticated", False) and (
-        _assignments(user).filter(role=ROLE_TEACHER).exists()
-        or _model("StudyGroup").objects.filter(teachers=user).exists()
-    )
+    return ROLE_TEACHER in _roles(user)
 
 
 def is_staff_member(user) -> bool:

@@ -29,7 +29,12 @@ class StatsSerializer(serializers.Serializer):
     completions = serializers.IntegerField()
     completion_rate = serializers.FloatField(help_text=_("Completions per enrolment, per cent."))
     avg_score = serializers.FloatField(allow_null=True, help_text=_("Average exercise score, per cent."))
-    at_risk = serializers.IntegerField()
+    at_risk = serializers.IntegerField(
+        help_text=_("Learners inactive for 14 days or behind schedule in an active course.")
+    )
+    behind_schedule = serializers.IntegerField(
+        help_text=_("Learners still active in a course after its expected length.")
+    )
     teachers_enrolled = serializers.IntegerField()
     teachers_completed = serializers.IntegerField()
 

@@ -9,8 +9,13 @@ class LyceumsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from courses.signals import enrolment_changed
         from lms import scoping
         from lms.navigation import register_nav_item
+
+        from .receivers import enrolment_changed_refresh_stats
+
+        enrolment_changed.connect(enrolment_changed_refresh_stats, dispatch_uid="lyceums.stats")
 
         register_nav_item(
             label=_("Dashboards"),

@@ -257,7 +257,12 @@ class LyceumStats(models.Model):
     active_30d = models.PositiveIntegerField(default=0)
     enrolments = models.PositiveIntegerField(default=0)
     completions = models.PositiveIntegerField(default=0)
-    at_risk = models.PositiveIntegerField(default=0)
+    at_risk = models.PositiveIntegerField(
+        default=0, help_text=_("Learners inactive for 14 days or behind schedule in an active course.")
+    )
+    behind_schedule = models.PositiveIntegerField(
+        default=0, help_text=_("Learners still active in a course after its expected length.")
+    )
     score_sum = models.FloatField(
         default=0, help_text=_("Sum of exercise scores, in per cent of the maximum.")
     )

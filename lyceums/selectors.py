@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page
@@ -44,6 +47,250 @@ def learner_placement(user) -> tuple[int | None, int | None]:
     return lyceum.pk, lyceum.region_id
 
 
+def import_progress_key(job_id: int) -> str:
+    return f"lyceums:import-progress:{job_id}"
+
+
+def import_job_progress(job):
+    """The job with `processed_rows` as the running import last published it (the job row itself is
+    only written when the import's transaction ends)."""
+    from django.core.cache import cache
+
+    from .models import ImportJob
+
+    if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
+        job.processed_rows = cache.get(import_progress_key(job.pk), job.processed_rows)
+    return job
+
+
+# ---------------------------------------------------------------------------------------------------
+# Learners at risk: an active enrolment with no activity for `AT_RISK_DAYS` days ("inactive"), or still
+# active after the course's expected length ("behind schedule"). The summary refresh and the group
+# page both build their filters here, so the two always agree.
+
+AT_RISK_DAYS = 14
+
+
+def courses_by_expected_weeks() -> dict[int, list[int]]:
+    """Expected course length in weeks → ids of the courses with that length (a handful of values)."""
+    from courses.models import CoursePage
+
+    grouped: dict[int, list[int]] = {}
+    for pk, weeks in CoursePage.objects.values_list("pk", "expected_weeks").order_by("pk"):
+        grouped.setdefault(weeks, []).append(pk)
+    return grouped
+
+
+def inactive_q(*, now: dt.datetime, prefix: str = "") -> Q:
+    """Active enrolments without activity for `AT_RISK_DAYS` days (never active: counted from
+    enrolment). `prefix` reaches the enrolment from another model, e.g. `"student__enrolments__"`."""
+    stale = now - dt.timedelta(days=AT_RISK_DAYS)
+    return Q(**{f"{prefix}status": "active"}) & (
+        Q(**{f"{prefix}last_activity_at__lt": stale})
+        | Q(**{f"{prefix}last_activity_at__isnull": True, f"{prefix}created_at__lt": stale})
+    )
+
+
+def behind_schedule_q(*, now: dt.datetime, weeks: dict[int, list[int]], prefix: str = "") -> Q:
+    """Active enrolments older than their course's expected length (`weeks` from
+    `courses_by_expected_weeks`)."""
+    overdue = Q(pk__in=[])
+    for length, course_ids in weeks.items():
+        started_before = now - dt.timedelta(weeks=length)
+        overdue |= Q(**{f"{prefix}course_id__in": course_ids, f"{prefix}created_at__lt": started_before})
+    return Q(**{f"{prefix}status": "active"}) & overdue
+
+
+# ---------------------------------------------------------------------------------------------------
+# Aggregation over the raw enrolments and results: what `services.stats_refresh` stores in the summary
+# tables. O(enrolments): dashboards never call it.
+
+
+@dataclass
+class StatsSummary:
+    """Field values of the summary rows: `LyceumStats` (without `refreshed_at`), `LyceumTrackStats`,
+    `LyceumMonthStats`."""
+
+    lyceums: list[dict]
+    tracks: list[dict]
+    months: list[dict]
+
+
+def course_tracks() -> dict[int, tuple[int | None, str]]:
+    """Course id → (track id, audience), read from the page tree (a course is a track's child)."""
+    from courses.models import CoursePage, TrackPage
+
+    tracks = dict(TrackPage.objects.values_list("path", "pk"))
+    return {
+        pk: (tracks.get(path[: -Page.steplen]), audience)
+        for pk, path, audience in CoursePage.objects.values_list("pk", "path", "audience")
+    }
+
+
+def exercise_scores(lyceum_ids: list[int] | None = None) -> dict[int, tuple[float, int]]:
+    """Lyceum id → (sum of exercise scores in per cent, number of results), of every lyceum or of
+    `lyceum_ids`. A result counts for the lyceum snapshotted on the learner's enrolment in the lesson's
+    course (a lesson is a course's child page), so each result counts once."""
+    from django.db import connection
+
+    from courses.models import ActivityResult, Enrolment
+
+    result = ActivityResult._meta.db_table
+    page = Page._meta.db_table
+    enrolment = Enrolment._meta.db_table
+    params: list = [Page.steplen, ActivityResult.Kind.EXERCISE]
+    only = ""
+    if lyceum_ids is not None:
+        if not lyceum_ids:
+            return {}
+        only = f"AND e.lyceum_id IN ({', '.join(['%s'] * len(lyceum_ids))})"
+        params += list(lyceum_ids)
+    sql = f"""
+        SELECT e.lyceum_id, SUM(ar.score * 100.0 / ar.max_score), COUNT(*)
+        FROM {result} ar
+        JOIN {page} lp ON lp.id = ar.lesson_id
+        JOIN {page} cp ON cp.path = SUBSTR(lp.path, 1, LENGTH(lp.path) - %s)
+        JOIN {enrolment} e ON e.user_id = ar.user_id AND e.course_id = cp.id
+        WHERE ar.kind = %s AND ar.max_score > 0 AND e.lyceum_id IS NOT NULL {only}
+        GROUP BY e.lyceum_id
+    """  # noqa: S608 - table names come from model metadata, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {lyceum_id: (float(total or 0), count) for lyceum_id, total, count in cursor.fetchall()}
+
+
+def _first_of_month(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date().replace(day=1) if timezone.is_aware(value) else value.date()
+    return value
+
+
+def stats_aggregate(*, now: dt.datetime, lyceum_regions: dict[int, int], every_lyceum: bool) -> StatsSummary:
+    """Count, with a few grouped queries over enrolments and exercise results, everything the
+    dashboards show for the lyceums in `lyceum_regions` (lyceum id → municipality id; `every_lyceum`
+    says it holds them all, which spares a long `IN` list)."""
+    from courses.models import Enrolment
+
+    courses = course_tracks()
+    student_courses = [pk for pk, (_track, audience) in courses.items() if audience == "students"]
+    teacher_courses = [pk for pk, (_track, audience) in courses.items() if audience == "teachers"]
+    if every_lyceum:
+        placed = Enrolment.objects.filter(lyceum__isnull=False)
+    else:
+        placed = Enrolment.objects.filter(lyceum_id__in=list(lyceum_regions))
+
+    inactive = inactive_q(now=now)
+    behind = behind_schedule_q(now=now, weeks=courses_by_expected_weeks())
+    learners = {
+        row.pop("lyceum_id"): row
+        for row in placed.filter(course_id__in=student_courses)
+        .values("lyceum_id")
+        .annotate(
+            learners=Count("user_id", distinct=True),
+            active_7d=Count(
+                "user_id", distinct=True, filter=Q(last_activity_at__gte=now - dt.timedelta(days=7))
+            ),
+            active_30d=Count(
+                "user_id", distinct=True, filter=Q(last_activity_at__gte=now - dt.timedelta(days=30))
+            ),
+            at_risk=Count("user_id", distinct=True, filter=inactive | behind),
+            behind_schedule=Count("user_id", distinct=True, filter=behind),
+            enrolments=Count("id"),
+            completions=Count("id", filter=Q(status=Enrolment.Status.COMPLETED)),
+        )
+        .order_by()
+    }
+    teachers = {
+        row.pop("lyceum_id"): row
+        for row in placed.filter(course_id__in=teacher_courses)
+        .values("lyceum_id")
+        .annotate(
+            teachers_enrolled=Count("user_id", distinct=True),
+            teachers_completed=Count("user_id", distinct=True, filter=Q(status=Enrolment.Status.COMPLETED)),
+        )
+        .order_by()
+    }
+    scores = exercise_scores(None if every_lyceum else list(lyceum_regions))
+    empty = dict.fromkeys(
+        ("learners", "active_7d", "active_30d", "at_risk", "behind_schedule", "enrolments", "completions"), 0
+    )
+    lyceum_rows_ = []
+    for lyceum_id, region_id in lyceum_regions.items():
+        score_sum, score_count = scores.get(lyceum_id, (0.0, 0))
+        lyceum_rows_.append(
+            {
+                "lyceum_id": lyceum_id,
+                "region_id": region_id,
+                **empty,
+                **learners.get(lyceum_id, {}),
+                "teachers_enrolled": 0,
+                "teachers_completed": 0,
+                **teachers.get(lyceum_id, {}),
+                "score_sum": score_sum,
+                "score_count": score_count,
+            }
+        )
+
+    by_track: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for row in (
+        placed.filter(course_id__in=student_courses)
+        .values("lyceum_id", "course_id", year=ExtractYear("created_at"))
+        .annotate(
+            enrolments=Count("id"), completions=Count("id", filter=Q(status=Enrolment.Status.COMPLETED))
+        )
+        .order_by()
+    ):
+        track_id = courses[row["course_id"]][0]
+        if track_id is None:
+            continue
+        counts = by_track[(row["lyceum_id"], track_id, row["year"])]
+        counts[0] += row["enrolments"]
+        counts[1] += row["completions"]
+
+    by_month: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
+    for row in (
+        placed.filter(course_id__in=student_courses)
+        .values("lyceum_id", month=TruncMonth("created_at"))
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        by_month[(row["lyceum_id"], _first_of_month(row["month"]))][0] += row["n"]
+    for row in (
+        placed.filter(course_id__in=student_courses, completed_at__isnull=False)
+        .values("lyceum_id", month=TruncMonth("completed_at"))
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        by_month[(row["lyceum_id"], _first_of_month(row["month"]))][1] += row["n"]
+
+    return StatsSummary(
+        lyceums=lyceum_rows_,
+        tracks=[
+            {
+                "lyceum_id": lyceum_id,
+                "region_id": lyceum_regions[lyceum_id],
+                "track_id": track_id,
+                "year": year,
+                "enrolments": counts[0],
+                "completions": counts[1],
+            }
+            for (lyceum_id, track_id, year), counts in by_track.items()
+            if lyceum_id in lyceum_regions
+        ],
+        months=[
+            {
+                "lyceum_id": lyceum_id,
+                "region_id": lyceum_regions[lyceum_id],
+                "month": month,
+                "enrolments": counts[0],
+                "completions": counts[1],
+            }
+            for (lyceum_id, month), counts in by_month.items()
+            if lyceum_id in lyceum_regions
+        ],
+    )
+
+
 # ---------------------------------------------------------------------------------------------------
 # Dashboards. Everything here reads the pre-aggregated summary tables (O(lyceums)), except the
 # drill-down to a group and a learner, which read a handful of live rows.
@@ -55,6 +302,7 @@ STAT_FIELDS = (
     "enrolments",
     "completions",
     "at_risk",
+    "behind_schedule",
     "score_sum",
     "score_count",
     "teachers_enrolled",
@@ -113,25 +361,32 @@ def lyceum_rows(*, lyceums: QuerySet) -> list[dict]:
 
 def track_rows(*, lyceums: QuerySet, year: int | None = None) -> list[dict]:
     """Enrolments and completions by track, over all years or one."""
+    from courses.models import TrackPage
+
     qs = LyceumTrackStats.objects.filter(lyceum__in=lyceums.values("pk"))
     if year is not None:
         qs = qs.filter(year=year)
-    rows = (
-        qs.values("track_id", "track__title")
+    sums = list(
+        qs.values("track_id")
         .annotate(enrolments=Sum("enrolments"), completions=Sum("completions"))
-        .order_by("track__title")
+        .order_by()
     )
-    return [
-        {
-            "track": row["track__title"],
-            "enrolments": row["enrolments"],
-            "completions": row["completions"],
-            "completion_rate": round(100 * row["completions"] / row["enrolments"], 1)
-            if row["enrolments"]
-            else 0.0,
-        }
-        for row in rows
-    ]
+    track_ids = [row["track_id"] for row in sums]
+    titles = dict(TrackPage.objects.filter(pk__in=track_ids).values_list("pk", "title"))
+    return sorted(
+        (
+            {
+                "track": titles.get(row["track_id"], ""),
+                "enrolments": row["enrolments"],
+                "completions": row["completions"],
+                "completion_rate": round(100 * row["completions"] / row["enrolments"], 1)
+                if row["enrolments"]
+                else 0.0,
+            }
+            for row in sums
+        ),
+        key=lambda row: row["track"],
+    )
 
 
 def month_rows(*, lyceums: QuerySet, months: int = 12, today: dt.date | None = None) -> list[dict]:
@@ -184,30 +439,27 @@ def trend_chart(rows: list[dict]) -> dict:
 
 
 def plan_rows(*, lyceums: QuerySet, year: int) -> list[dict]:
-    """Plan against actual enrolments per lyceum and track for a year, with the gap."""
-    actual = {
-        (row["lyceum_id"], row["track_id"]): row["enrolments"]
-        for row in LyceumTrackStats.objects.filter(lyceum__in=lyceums.values("pk"), year=year).values(
-            "lyceum_id", "track_id", "enrolments"
-        )
-    }
+    """Plan against actual enrolments per lyceum and track for a year, with the gap (one query, one
+    row per plan)."""
+    actual = LyceumTrackStats.objects.filter(
+        lyceum_id=OuterRef("lyceum_id"), track_id=OuterRef("track_id"), year=year
+    ).values("enrolments")[:1]
     rows = []
     for plan in (
         EnrolmentPlan.objects.filter(lyceum__in=lyceums.values("pk"), year=year)
-        .select_related("lyceum", "track")
+        .annotate(actual=Coalesce(Subquery(actual), 0))
+        .values("lyceum__name", "track__title", "planned_enrolments", "actual")
         .order_by("lyceum__name", "track__title")
     ):
-        done = actual.get((plan.lyceum_id, plan.track_id), 0)
+        planned, done = plan["planned_enrolments"], plan["actual"]
         rows.append(
             {
-                "lyceum": plan.lyceum.name,
-                "track": plan.track.title,
-                "planned": plan.planned_enrolments,
+                "lyceum": plan["lyceum__name"],
+                "track": plan["track__title"],
+                "planned": planned,
                 "actual": done,
-                "gap": done - plan.planned_enrolments,
-                "percent": round(100 * done / plan.planned_enrolments, 1)
-                if plan.planned_enrolments
-                else None,
+                "gap": done - planned,
+                "percent": round(100 * done / planned, 1) if planned else None,
             }
         )
     return rows
@@ -228,12 +480,12 @@ def group_rows(*, groups: QuerySet) -> list[dict]:
 
 
 def group_learner_rows(*, group: StudyGroup, now: dt.datetime | None = None) -> list[dict]:
-    """A group's current members with their enrolments, completions, last activity and whether
-    they are at risk (an active enrolment without activity for 14 days)."""
+    """A group's current members with their enrolments, completions, last activity and why they are
+    at risk, if they are: inactive for `AT_RISK_DAYS` days, or behind schedule in some course."""
     from courses.models import Enrolment
 
     now = now or timezone.now()
-    stale = now - dt.timedelta(days=14)
+    prefix = "student__enrolments__"
     members = (
         group.memberships.filter(left_at__isnull=True)
         .select_related("student")
@@ -245,16 +497,10 @@ def group_learner_rows(*, group: StudyGroup, now: dt.datetime | None = None) -> 
                 distinct=True,
             ),
             last_activity=Max("student__enrolments__last_activity_at"),
-            stalled=Count(
+            inactive=Count("student__enrolments", filter=inactive_q(now=now, prefix=prefix), distinct=True),
+            behind=Count(
                 "student__enrolments",
-                filter=Q(student__enrolments__status=Enrolment.Status.ACTIVE)
-                & (
-                    Q(student__enrolments__last_activity_at__lt=stale)
-                    | Q(
-                        student__enrolments__last_activity_at__isnull=True,
-                        student__enrolments__created_at__lt=stale,
-                    )
-                ),
+                filter=behind_schedule_q(now=now, weeks=courses_by_expected_weeks(), prefix=prefix),
                 distinct=True,
             ),
         )
@@ -266,7 +512,9 @@ def group_learner_rows(*, group: StudyGroup, now: dt.datetime | None = None) -> 
             "enrolments": membership.enrolments,
             "completions": membership.completions,
             "last_activity": membership.last_activity,
-            "at_risk": membership.stalled > 0,
+            "inactive": membership.inactive > 0,
+            "behind_schedule": membership.behind > 0,
+            "at_risk": membership.inactive > 0 or membership.behind > 0,
         }
         for membership in members
     ]
@@ -319,6 +567,36 @@ def dashboard_data(*, lyceums: QuerySet, regions: QuerySet | None = None, year: 
     return data
 
 
+STATS_VERSION_KEY = "lyceums:stats-version"
+DASHBOARD_CACHE_SECONDS = 15 * 60
+
+
+def dashboard_data_cached(
+    *, scope: str, lyceums: QuerySet, regions: QuerySet | None = None, year: int | None = None
+) -> dict:
+    """`dashboard_data`, kept in the cache per scope (`republic`, `region:<code>`, `lyceum:<id>`), year,
+    day and language until the summary tables or the plans change (`services.stats_version_bump`): a
+    repeat view costs one cache round trip. The numbers of a scope are the same for everyone allowed to
+    see it; the caller checks that permission first."""
+    import uuid
+
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    year = year or timezone.localdate().year
+    key = f"lyceums:dashboard:{scope}:{year}:{timezone.localdate().isoformat()}:{get_language()}"
+    found = cache.get_many([STATS_VERSION_KEY, key])
+    version, entry = found.get(STATS_VERSION_KEY), found.get(key)
+    if version is not None and entry is not None and entry[0] == version:
+        return entry[1]
+    if version is None:
+        cache.add(STATS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(STATS_VERSION_KEY)
+    data = dashboard_data(lyceums=lyceums, regions=regions, year=year)
+    cache.set(key, (version, data), timeout=DASHBOARD_CACHE_SECONDS)
+    return data
+
+
 def dashboard_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
     """The dashboard's tables as header + rows, for CSV and XLSX export."""
     stat_headers = [
@@ -330,6 +608,7 @@ def dashboard_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
         _("Completion rate, %"),
         _("Average exercise score, %"),
         _("At risk"),
+        _("Behind schedule"),
         _("Teachers enrolled"),
         _("Teachers completed"),
     ]
@@ -344,6 +623,7 @@ def dashboard_tables(data: dict) -> dict[str, tuple[list[str], list[list]]]:
             row["completion_rate"],
             row["avg_score"],
             row["at_risk"],
+            row["behind_schedule"],
             row["teachers_enrolled"],
             row["teachers_completed"],
         ]

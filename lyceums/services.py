@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import uuid
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, Q
-from django.db.models.functions import ExtractYear, TruncMonth
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from wagtail.models import Page
 
-from courses.models import ActivityResult, CoursePage, Enrolment, TrackPage
+from courses.models import CoursePage, Enrolment, TrackPage
 
+from . import selectors
 from .models import (
     EnrolmentPlan,
     GroupMembership,
@@ -27,178 +26,74 @@ from .models import (
     StudyGroup,
 )
 
-AT_RISK_DAYS = 14
-
-
-def course_tracks() -> dict[int, tuple[int | None, str]]:
-    """Course id → (track id, audience), read from the page tree (a course is a track's child)."""
-    tracks = dict(TrackPage.objects.values_list("path", "pk"))
-    return {
-        pk: (tracks.get(path[: -Page.steplen]), audience)
-        for pk, path, audience in CoursePage.objects.values_list("pk", "path", "audience")
-    }
-
-
-def _exercise_scores() -> dict[int, tuple[float, int]]:
-    """Lyceum id → (sum of exercise scores in per cent, number of results). A result counts for the
-    lyceum snapshotted on the learner's enrolment in the lesson's course (a lesson is a course's
-    child page), so each result counts once."""
-    result = ActivityResult._meta.db_table
-    page = Page._meta.db_table
-    enrolment = Enrolment._meta.db_table
-    sql = f"""
-        SELECT e.lyceum_id, SUM(ar.score * 100.0 / ar.max_score), COUNT(*)
-        FROM {result} ar
-        JOIN {page} lp ON lp.id = ar.lesson_id
-        JOIN {page} cp ON cp.path = SUBSTR(lp.path, 1, LENGTH(lp.path) - %s)
-        JOIN {enrolment} e ON e.user_id = ar.user_id AND e.course_id = cp.id
-        WHERE ar.kind = %s AND ar.max_score > 0 AND e.lyceum_id IS NOT NULL
-        GROUP BY e.lyceum_id
-    """  # noqa: S608 - table names come from model metadata, values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [Page.steplen, ActivityResult.Kind.EXERCISE])
-        return {lyceum_id: (float(total or 0), count) for lyceum_id, total, count in cursor.fetchall()}
-
 
 @transaction.atomic
-def stats_refresh(*, now: dt.datetime | None = None) -> int:
-    """Rebuild the summary tables the dashboards read (`LyceumStats`, `LyceumTrackStats`,
-    `LyceumMonthStats`) from enrolments and exercise results with a few grouped queries, and swap
-    them in one transaction: readers see either the old or the new numbers, never a mix. Returns the
-    number of lyceums refreshed."""
+def stats_refresh(*, now: dt.datetime | None = None, lyceum_ids: Iterable[int] | None = None) -> int:
+    """Rebuild the summary rows the dashboards read (`LyceumStats`, `LyceumTrackStats`,
+    `LyceumMonthStats`) — of every lyceum, or only of `lyceum_ids` — and swap them in one transaction:
+    readers see either the old or the new numbers, never a mix. The lyceum rows are locked first, so
+    two refreshes of the same lyceum run one after the other. Returns the number of lyceums
+    refreshed."""
     now = now or timezone.now()
-    courses = course_tracks()
-    student_courses = [pk for pk, (_track, audience) in courses.items() if audience == "students"]
-    teacher_courses = [pk for pk, (_track, audience) in courses.items() if audience == "teachers"]
-    placed = Enrolment.objects.filter(lyceum__isnull=False)
-
-    stalled = Q(status=Enrolment.Status.ACTIVE) & (
-        Q(last_activity_at__lt=now - dt.timedelta(days=AT_RISK_DAYS))
-        | Q(last_activity_at__isnull=True, created_at__lt=now - dt.timedelta(days=AT_RISK_DAYS))
+    lyceums = Lyceum.objects.order_by("pk")
+    if lyceum_ids is not None:
+        lyceums = lyceums.filter(pk__in=sorted(set(lyceum_ids)))
+    lyceum_regions = dict(lyceums.select_for_update().values_list("pk", "region_id"))
+    summary = selectors.stats_aggregate(
+        now=now, lyceum_regions=lyceum_regions, every_lyceum=lyceum_ids is None
     )
-    learners = {
-        row["lyceum_id"]: row
-        for row in placed.filter(course_id__in=student_courses)
-        .values("lyceum_id")
-        .annotate(
-            learners=Count("user_id", distinct=True),
-            active_7d=Count(
-                "user_id", distinct=True, filter=Q(last_activity_at__gte=now - dt.timedelta(days=7))
-            ),
-            active_30d=Count(
-                "user_id", distinct=True, filter=Q(last_activity_at__gte=now - dt.timedelta(days=30))
-            ),
-            at_risk=Count("user_id", distinct=True, filter=stalled),
-            enrolments=Count("id"),
-            completions=Count("id", filter=Q(status=Enrolment.Status.COMPLETED)),
-        )
-        .order_by()
-    }
-    teachers = {
-        row["lyceum_id"]: row
-        for row in placed.filter(course_id__in=teacher_courses)
-        .values("lyceum_id")
-        .annotate(
-            enrolled=Count("user_id", distinct=True),
-            completed=Count("user_id", distinct=True, filter=Q(status=Enrolment.Status.COMPLETED)),
-        )
-        .order_by()
-    }
-    scores = _exercise_scores()
-
-    lyceum_regions = dict(Lyceum.objects.values_list("pk", "region_id"))
-    track_rows: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0])
-    for row in (
-        placed.filter(course_id__in=student_courses)
-        .values("lyceum_id", "course_id", year=ExtractYear("created_at"))
-        .annotate(
-            enrolments=Count("id"), completions=Count("id", filter=Q(status=Enrolment.Status.COMPLETED))
-        )
-        .order_by()
-    ):
-        track_id = courses[row["course_id"]][0]
-        if track_id is None:
-            continue
-        counts = track_rows[(row["lyceum_id"], track_id, row["year"])]
-        counts[0] += row["enrolments"]
-        counts[1] += row["completions"]
-
-    month_rows: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
-    for row in (
-        placed.filter(course_id__in=student_courses)
-        .values("lyceum_id", month=TruncMonth("created_at"))
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        month_rows[(row["lyceum_id"], _as_date(row["month"]))][0] += row["n"]
-    for row in (
-        placed.filter(course_id__in=student_courses, completed_at__isnull=False)
-        .values("lyceum_id", month=TruncMonth("completed_at"))
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        month_rows[(row["lyceum_id"], _as_date(row["month"]))][1] += row["n"]
-
-    LyceumStats.objects.all().delete()
-    LyceumTrackStats.objects.all().delete()
-    LyceumMonthStats.objects.all().delete()
-    stats = []
-    for lyceum_id, region_id in lyceum_regions.items():
-        row = learners.get(lyceum_id, {})
-        teacher = teachers.get(lyceum_id, {})
-        score_sum, score_count = scores.get(lyceum_id, (0.0, 0))
-        stats.append(
-            LyceumStats(
-                lyceum_id=lyceum_id,
-                region_id=region_id,
-                learners=row.get("learners", 0),
-                active_7d=row.get("active_7d", 0),
-                active_30d=row.get("active_30d", 0),
-                enrolments=row.get("enrolments", 0),
-                completions=row.get("completions", 0),
-                at_risk=row.get("at_risk", 0),
-                score_sum=score_sum,
-                score_count=score_count,
-                teachers_enrolled=teacher.get("enrolled", 0),
-                teachers_completed=teacher.get("completed", 0),
-                refreshed_at=now,
-            )
-        )
-    LyceumStats.objects.bulk_create(stats, batch_size=1000)
-    LyceumTrackStats.objects.bulk_create(
-        [
-            LyceumTrackStats(
-                lyceum_id=lyceum_id,
-                region_id=lyceum_regions[lyceum_id],
-                track_id=track_id,
-                year=year,
-                enrolments=counts[0],
-                completions=counts[1],
-            )
-            for (lyceum_id, track_id, year), counts in track_rows.items()
-        ],
-        batch_size=1000,
+    for model in (LyceumStats, LyceumTrackStats, LyceumMonthStats):
+        stale = model.objects.all()
+        if lyceum_ids is not None:
+            stale = stale.filter(lyceum_id__in=list(lyceum_regions))
+        stale.delete()
+    LyceumStats.objects.bulk_create(
+        [LyceumStats(**row, refreshed_at=now) for row in summary.lyceums], batch_size=1000
     )
-    LyceumMonthStats.objects.bulk_create(
-        [
-            LyceumMonthStats(
-                lyceum_id=lyceum_id,
-                region_id=lyceum_regions[lyceum_id],
-                month=month,
-                enrolments=counts[0],
-                completions=counts[1],
-            )
-            for (lyceum_id, month), counts in month_rows.items()
-        ],
-        batch_size=1000,
-    )
-    return len(stats)
+    LyceumTrackStats.objects.bulk_create([LyceumTrackStats(**row) for row in summary.tracks], batch_size=1000)
+    LyceumMonthStats.objects.bulk_create([LyceumMonthStats(**row) for row in summary.months], batch_size=1000)
+    transaction.on_commit(stats_version_bump)
+    stats_version_bump()
+    return len(summary.lyceums)
 
 
-def _as_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).date().replace(day=1) if timezone.is_aware(value) else value.date()
-    return value
+def stats_version_bump() -> None:
+    """Invalidate every cached dashboard. Called inside the refreshing transaction (so the same
+    process sees new numbers at once) and again after commit (so a reader that cached the old rows
+    while the refresh ran is not served them afterwards)."""
+    from django.core.cache import cache
+
+    cache.set(selectors.STATS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def _stats_pending_key(lyceum_id: int) -> str:
+    return f"lyceums:stats-pending:{lyceum_id}"
+
+
+def stats_refresh_schedule(*, lyceum_ids: Iterable[int]) -> list[int]:
+    """Ask for these lyceums' summary rows to be refreshed in `LYCEUM_STATS_DEBOUNCE_SECONDS`. Requests
+    for a lyceum that already has a refresh pending are dropped, so a burst of enrolments (a whole
+    group) costs one refresh. Call after the change has committed. Returns the lyceums scheduled."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from .tasks import stats_refresh_lyceums_task
+
+    delay = settings.LYCEUM_STATS_DEBOUNCE_SECONDS
+    # The marker outlives the countdown, so a lost task only delays the numbers until it expires.
+    fresh = sorted(pk for pk in set(lyceum_ids) if cache.add(_stats_pending_key(pk), 1, timeout=delay + 300))
+    if fresh:
+        stats_refresh_lyceums_task.apply_async(kwargs={"lyceum_ids": fresh}, countdown=delay)
+    return fresh
+
+
+def stats_refresh_pending(*, lyceum_ids: list[int]) -> int:
+    """Run a scheduled refresh: clear the pending markers first (a change arriving while this runs
+    schedules another refresh), then rebuild these lyceums' rows."""
+    from django.core.cache import cache
+
+    cache.delete_many([_stats_pending_key(pk) for pk in lyceum_ids])
+    return stats_refresh(lyceum_ids=lyceum_ids)
 
 
 @transaction.atomic
@@ -210,6 +105,8 @@ def plan_set(*, lyceum: Lyceum, track: TrackPage, year: int, planned_enrolments:
     plan.planned_enrolments = planned_enrolments
     plan.full_clean()
     plan.save()
+    stats_version_bump()  # cached dashboards show plans
+    transaction.on_commit(stats_version_bump)
     return plan
 
 
@@ -223,7 +120,6 @@ def weekly_reports_send() -> int:
 
     from lms import scoping
 
-    from . import selectors
     from .exports import to_xlsx
     from .models import StaffAssignment
 
@@ -321,27 +217,11 @@ def import_job_commit(*, job: ImportJob, user) -> ImportJob:
 
 
 def _progress(job_id: int, processed: int) -> None:
-    """Write progress where a poller can see it while the import's own transaction is still open: on
-    PostgreSQL through a second connection; SQLite allows one writer at a time, so there the bar
-    jumps from start to end."""
-    from django.db import connections
+    """Publish how many rows are done where a poller sees them while the import's own transaction is
+    still open: in the cache (shared by the web servers and workers), not in the job row."""
+    from django.core.cache import cache
 
-    if connection.vendor != "postgresql":
-        return
-    side = connections.create_connection("default")
-    try:
-        side.set_autocommit(True)
-        with side.cursor() as cursor:
-            # Progress is best effort: never wait behind a lock on the job row.
-            cursor.execute("SET lock_timeout = '200ms'")
-            cursor.execute(
-                f"UPDATE {ImportJob._meta.db_table} SET processed_rows = %s, status = %s WHERE id = %s",  # noqa: S608
-                [processed, ImportJob.Status.RUNNING, job_id],
-            )
-    except DatabaseError:
-        pass
-    finally:
-        side.close()
+    cache.set(selectors.import_progress_key(job_id), processed, timeout=24 * 3600)
 
 
 def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool = True) -> ImportJob:
@@ -360,6 +240,13 @@ def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
         return job
+    if job.status == ImportJob.Status.QUEUED:
+        # Committed at once (a worker runs this outside a transaction): the page shows "running".
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
+            status=ImportJob.Status.RUNNING
+        )
+    if report_progress:
+        _progress(job.pk, 0)
     try:
         with transaction.atomic():
             allowed = {lyceum.code: lyceum for lyceum in scoping.importable_lyceums(job.created_by)}

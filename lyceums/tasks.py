@@ -13,6 +13,14 @@ def stats_refresh_task() -> int:
     return stats_refresh()
 
 
+@shared_task(name="lyceums.stats_refresh_lyceums")
+def stats_refresh_lyceums_task(lyceum_ids: list[int]) -> int:
+    """Refresh the summary rows of a few lyceums after their enrolments changed."""
+    from .services import stats_refresh_pending
+
+    return stats_refresh_pending(lyceum_ids=lyceum_ids)
+
+
 @shared_task(name="lyceums.weekly_reports")
 def weekly_reports_task() -> int:
     """E-mail every coordinator the XLSX report of their municipalities."""

@@ -34,10 +34,13 @@ def _region_in_scope(user, code: str) -> Region:
 
 
 def _year(request: HttpRequest) -> int:
+    """The plan year asked for (`?year=`), this year when absent or absurd."""
+    this_year = timezone.localdate().year
     try:
-        return int(request.GET.get("year", ""))
+        year = int(request.GET.get("year", ""))
     except ValueError:
-        return timezone.localdate().year
+        return this_year
+    return year if 2000 <= year <= this_year + 10 else this_year
 
 
 @login_required
@@ -65,7 +68,8 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
 def republic_dashboard(request: HttpRequest) -> HttpResponse:
     if not scoping.is_republic_admin(request.user):
         raise PermissionDenied(_("The republic dashboard is for republic administrators."))
-    data = selectors.dashboard_data(
+    data = selectors.dashboard_data_cached(
+        scope="republic",
         lyceums=scoping.stats_lyceums(request.user),
         regions=scoping.visible_regions(request.user),
         year=_year(request),
@@ -79,7 +83,9 @@ def republic_dashboard(request: HttpRequest) -> HttpResponse:
 def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     region = _region_in_scope(request.user, code)
     lyceums = scoping.stats_lyceums(request.user).filter(region=region)
-    data = selectors.dashboard_data(lyceums=lyceums, year=_year(request))
+    data = selectors.dashboard_data_cached(
+        scope=f"region:{region.code}", lyceums=lyceums, year=_year(request)
+    )
     return render(
         request,
         "lyceums/dashboard.html",
@@ -91,7 +97,7 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
 def lyceum_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     lyceum = get_object_or_404(scoping.stats_lyceums(request.user).select_related("region"), pk=pk)
     lyceums = scoping.stats_lyceums(request.user).filter(pk=lyceum.pk)
-    data = selectors.dashboard_data(lyceums=lyceums, year=_year(request))
+    data = selectors.dashboard_data_cached(scope=f"lyceum:{lyceum.pk}", lyceums=lyceums, year=_year(request))
     groups = selectors.group_rows(groups=scoping.visible_groups(request.user).filter(lyceum=lyceum))
     form = PlanForm(initial={"year": data["year"]})
     return render(
@@ -187,7 +193,8 @@ def _export(request: HttpRequest, data: dict, table: str, fmt: str, stem: str) -
 def republic_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     if not scoping.is_republic_admin(request.user):
         raise PermissionDenied(_("The republic dashboard is for republic administrators."))
-    data = selectors.dashboard_data(
+    data = selectors.dashboard_data_cached(
+        scope="republic",
         lyceums=scoping.stats_lyceums(request.user),
         regions=scoping.visible_regions(request.user),
         year=_year(request),
@@ -198,8 +205,10 @@ def republic_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
 @login_required
 def region_export(request: HttpRequest, code: str, table: str, fmt: str) -> HttpResponse:
     region = _region_in_scope(request.user, code)
-    data = selectors.dashboard_data(
-        lyceums=scoping.stats_lyceums(request.user).filter(region=region), year=_year(request)
+    data = selectors.dashboard_data_cached(
+        scope=f"region:{region.code}",
+        lyceums=scoping.stats_lyceums(request.user).filter(region=region),
+        year=_year(request),
     )
     return _export(request, data, table, fmt, region.code)
 
@@ -207,8 +216,10 @@ def region_export(request: HttpRequest, code: str, table: str, fmt: str) -> Http
 @login_required
 def lyceum_export(request: HttpRequest, pk: int, table: str, fmt: str) -> HttpResponse:
     lyceum = get_object_or_404(scoping.stats_lyceums(request.user), pk=pk)
-    data = selectors.dashboard_data(
-        lyceums=scoping.stats_lyceums(request.user).filter(pk=lyceum.pk), year=_year(request)
+    data = selectors.dashboard_data_cached(
+        scope=f"lyceum:{lyceum.pk}",
+        lyceums=scoping.stats_lyceums(request.user).filter(pk=lyceum.pk),
+        year=_year(request),
     )
     return _export(request, data, table, fmt, lyceum.code)
 
@@ -248,7 +259,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(scoping.visible_import_jobs(request.user), pk=pk)
+    job = selectors.import_job_progress(get_object_or_404(scoping.visible_import_jobs(request.user), pk=pk))
     return render(
         request,
         "lyceums/import_detail.html",
@@ -259,8 +270,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar fragment, polled by htmx while a large import runs."""
-    job = get_object_or_404(scoping.visible_import_jobs(request.user), pk=pk)
-    return render(request, "lyceums/_import_progress.html", {"job": job})
+    job = get_object_or_404(scoping.visible_import_jobs(request.user).defer("rows", "errors"), pk=pk)
+    return render(request, "lyceums/_import_progress.html", {"job": selectors.import_job_progress(job)})
 
 
 @login_required

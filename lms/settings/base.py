@@ -164,12 +164,18 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# --- Cache: Redis when configured, local memory otherwise.
+# --- Cache: Redis when configured (shared by every machine), else files in var/cache (shared by the web
+# server and the Celery worker of one machine: import progress and statistics refreshes go through it).
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- Celery: Redis (or any broker URL) in production, an embedded file-system broker on one machine.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
@@ -280,6 +286,9 @@ from celery.schedules import crontab  # noqa: E402
 
 LYCEUM_IMPORT_MAX_BYTES = env.int("LYCEUM_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 LYCEUM_IMPORT_SYNC_ROWS = 500  # larger files are imported by a Celery task with a progress bar
+# Enrolments, completions and withdrawals refresh their lyceum's summary rows this many seconds later
+# (changes in between coalesce into one refresh); beat rebuilds everything every 10 minutes.
+LYCEUM_STATS_DEBOUNCE_SECONDS = env.int("LYCEUM_STATS_DEBOUNCE_SECONDS", default=5)
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "lyceums-stats-refresh": {"task": "lyceums.stats_refresh", "schedule": 600.0},

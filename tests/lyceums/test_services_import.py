@@ -210,3 +210,34 @@ def test_upload_view_shows_file_errors(client, network):
     response = client.post("/network/import/", {"file": SimpleUploadedFile("c.csv", "ФИО\nА\n".encode())})
     assert response.status_code == 200
     assert "Required columns are missing" in response.content.decode()
+
+
+def test_progress_shows_while_the_import_runs(
+    client, network, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The progress fragment, polled while a queued import runs, shows each chunk as it is done —
+    before the import's transaction commits — and the full bar at the end."""
+    from lyceums import services
+
+    rows = [f"Ученик {i};p{i}@progress.ru;2010;{{A}};7-А;ученик" for i in range(1200)]
+    job = import_job_create(user=network.coord_a, data=roster(network, rows), filename="p.csv")
+    client.force_login(network.coord_a)
+    url = f"/network/import/{job.pk}/progress/"
+    seen = []
+    publish = services._progress
+
+    def publish_and_poll(job_id, processed):
+        publish(job_id, processed)
+        seen.append(client.get(url).content.decode())
+
+    monkeypatch.setattr(services, "_progress", publish_and_poll)
+    with django_capture_on_commit_callbacks(execute=True):
+        import_job_commit(job=job, user=network.coord_a)
+    assert len(seen) == 3  # start, after the first 1000 rows, after all 1200
+    assert "0 of 1200 rows" in seen[0]
+    assert "1000 of 1200 rows" in seen[1]
+    assert 'aria-valuenow="83"' in seen[1]
+    assert "hx-get" in seen[1]  # still polling
+    final = client.get(url).content.decode()
+    assert "100%" in final
+    assert "hx-get" not in final  # polling stops

@@ -44,6 +44,10 @@ def test_summary_tables_match_naive_recomputation(specs):
         make_course(track=games, slug="c2"),
         make_course(track=games, slug="c3", audience=CoursePage.Audience.TEACHERS),
     ]
+    # Different expected lengths, so "behind schedule" depends on the course.
+    expected_weeks = {courses[0].pk: 4, courses[1].pk: 12, courses[2].pk: 30, courses[3].pk: 12}
+    for course in courses:
+        CoursePage.objects.filter(pk=course.pk).update(expected_weeks=expected_weeks[course.pk])
     users = [UserFactory(email=f"u{i}@t.org") for i in range(6)]
     seen = set()
     rows = []
@@ -78,7 +82,12 @@ def test_summary_tables_match_naive_recomputation(specs):
             }
 
         stale = NOW - dt.timedelta(days=14)
-        at_risk = {
+        behind = {
+            e.user_id
+            for e in mine
+            if e.status == "active" and e.created_at < NOW - dt.timedelta(weeks=expected_weeks[e.course_id])
+        }
+        at_risk = behind | {
             e.user_id
             for e in mine
             if e.status == "active"
@@ -94,6 +103,7 @@ def test_summary_tables_match_naive_recomputation(specs):
         assert stats.enrolments == len(mine)
         assert stats.completions == sum(e.status == "completed" for e in mine)
         assert stats.at_risk == len(at_risk)
+        assert stats.behind_schedule == len(behind)
         assert stats.teachers_enrolled == len({e.user_id for e in teachers})
         assert stats.teachers_completed == len({e.user_id for e in teachers if e.status == "completed"})
 
