@@ -212,16 +212,21 @@ def import_job_commit(*, job: ImportJob, user) -> ImportJob:
         return import_job_run(job_id=job.pk, report_progress=False)
     job.status = ImportJob.Status.QUEUED
     job.save(update_fields=["status"])
+    _progress(job.pk, 0)
     transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
     return job
 
 
-def _progress(job_id: int, processed: int) -> None:
+def _progress(job_id: int, processed: int | None) -> None:
     """Publish how many rows are done where a poller sees them while the import's own transaction is
-    still open: in the cache (shared by the web servers and workers), not in the job row."""
+    still open: in the cache (shared by the web servers and workers), not in the job row. `None`
+    removes it once the job row holds the outcome."""
     from django.core.cache import cache
 
-    cache.set(selectors.import_progress_key(job_id), processed, timeout=24 * 3600)
+    if processed is None:
+        cache.delete(selectors.import_progress_key(job_id))
+    else:
+        cache.set(selectors.import_progress_key(job_id), processed, timeout=24 * 3600)
 
 
 def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool = True) -> ImportJob:
@@ -326,6 +331,8 @@ def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool
         job.message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)[:2000]
         job.finished_at = timezone.now()
         job.save()
+    if report_progress:
+        _progress(job.pk, None)
     return job
 
 

@@ -42,12 +42,11 @@ def reset_celery_producer() -> None:
 
 
 @contextlib.contextmanager
-def celery_app_routed_to(broker: str, queue: str) -> Iterator[None]:
-    """This process sends grading tasks, for real, to *queue* on *broker*; restored afterwards."""
+def celery_app_routed_to(broker: str, queue: str, tasks: str = "grading.tasks.*") -> Iterator[None]:
+    """This process sends *tasks* (a name pattern), for real, to *queue* on *broker*; restored
+    afterwards."""
     saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "task_routes")}
-    celery_app.conf.update(
-        broker_url=broker, task_always_eager=False, task_routes={"grading.tasks.*": {"queue": queue}}
-    )
+    celery_app.conf.update(broker_url=broker, task_always_eager=False, task_routes={tasks: {"queue": queue}})
     reset_celery_producer()
     try:
         yield
