@@ -1,16 +1,24 @@
-"""Dashboard benchmark: the republic and municipality dashboards (summary tables) against a naive ORM
-aggregation over the raw enrolments, in one process on the configured database (PostgreSQL).
+"""Dashboard benchmark: the republic and municipality dashboards against computing the same figures
+straight from the raw enrolments, in one process on the configured database (PostgreSQL).
 
     DATABASE_URL=postgres://… python manage.py generate_load_data --enrolments 1000000
     DATABASE_URL=postgres://… python bench/dashboards.py [--runs 30] [--region kazan]
 
-Prints one JSON object: p50/p95 in milliseconds for each, and the naive/dashboard ratio.
+Three ways to get a dashboard's numbers, each timed:
+- `naive`: the grouped queries over enrolments and exercise results that the statistics refresh runs
+  (`selectors.stats_aggregate`), limited to the dashboard's lyceums: what a dashboard without summary
+  tables would have to do on every view;
+- `summary`: `selectors.dashboard_data`, reading the summary tables (a first view, or any view after
+  the numbers changed);
+- `cached`: `selectors.dashboard_data_cached`, a repeat view (what a dashboard serves until the next
+  refresh), with the configured cache (Redis when REDIS_URL is set).
+
+Prints one JSON object: p50/p95 in milliseconds for each, and naive/summary and naive/cached ratios.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import statistics
@@ -20,14 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
+os.environ.setdefault("DEBUG", "0")  # as in production: no per-query debug bookkeeping
 
 import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Count, Q  # noqa: E402
-from django.db.models.functions import TruncMonth  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from courses.models import Enrolment  # noqa: E402
@@ -35,42 +43,27 @@ from lyceums import selectors  # noqa: E402
 from lyceums.models import Lyceum, Region  # noqa: E402
 
 
-def naive(region: Region | None) -> dict:
-    """The same figures computed straight from the enrolments, the way a dashboard without summary
-    tables would: per lyceum, per track (course), per month."""
-    now = timezone.now()
-    qs = Enrolment.objects.filter(lyceum__isnull=False, course__audience="students")
-    if region is not None:
-        qs = qs.filter(region=region)
-    per_lyceum = list(
-        qs.values("lyceum_id")
-        .annotate(
-            learners=Count("user_id", distinct=True),
-            active_7d=Count(
-                "user_id", distinct=True, filter=Q(last_activity_at__gte=now - dt.timedelta(days=7))
-            ),
-            active_30d=Count(
-                "user_id", distinct=True, filter=Q(last_activity_at__gte=now - dt.timedelta(days=30))
-            ),
-            enrolments=Count("id"),
-            completions=Count("id", filter=Q(status="completed")),
-        )
-        .order_by()
-    )
-    per_course = list(qs.values("course_id").annotate(n=Count("id")).order_by())
-    months = list(
-        qs.filter(created_at__gte=now - dt.timedelta(days=365))
-        .values(month=TruncMonth("created_at"))
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {"lyceums": per_lyceum, "courses": per_course, "months": months}
+def _lyceums(region: Region | None):
+    return Lyceum.objects.all() if region is None else Lyceum.objects.filter(region=region)
 
 
-def dashboard(region: Region | None) -> dict:
-    if region is None:
-        return selectors.dashboard_data(lyceums=Lyceum.objects.all(), regions=Region.objects.all())
-    return selectors.dashboard_data(lyceums=Lyceum.objects.filter(region=region))
+def naive(region: Region | None) -> selectors.StatsSummary:
+    """Every figure of the dashboard computed from the raw rows."""
+    lyceum_regions = dict(_lyceums(region).values_list("pk", "region_id"))
+    return selectors.stats_aggregate(
+        now=timezone.now(), lyceum_regions=lyceum_regions, every_lyceum=region is None
+    )
+
+
+def summary(region: Region | None) -> dict:
+    regions = Region.objects.all() if region is None else None
+    return selectors.dashboard_data(lyceums=_lyceums(region), regions=regions)
+
+
+def cached(region: Region | None) -> dict:
+    regions = Region.objects.all() if region is None else None
+    scope = "republic" if region is None else f"region:{region.code}"
+    return selectors.dashboard_data_cached(scope=scope, lyceums=_lyceums(region), regions=regions)
 
 
 def measure(function, runs: int) -> dict:
@@ -96,17 +89,24 @@ def main() -> None:
     region = Region.objects.get(code=args.region)
     result = {
         "database": connection.vendor,
+        "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
         "enrolments": Enrolment.objects.count(),
         "lyceums": Lyceum.objects.count(),
+        "region": region.code,
+        "region_enrolments": Enrolment.objects.filter(region=region).count(),
     }
     for name, scope in (("republic", None), ("municipality", region)):
-        fast = measure(lambda scope=scope: dashboard(scope), args.runs)
         slow = measure(lambda scope=scope: naive(scope), max(3, args.runs // 5))
+        fast = measure(lambda scope=scope: summary(scope), args.runs)
+        hit = measure(lambda scope=scope: cached(scope), args.runs)
         result[name] = {
-            "dashboard": fast,
             "naive": slow,
-            "ratio_p50": round(slow["p50_ms"] / fast["p50_ms"], 1),
-            "ratio_p95": round(slow["p95_ms"] / fast["p95_ms"], 1),
+            "summary": fast,
+            "cached": hit,
+            "summary_ratio_p50": round(slow["p50_ms"] / fast["p50_ms"], 1),
+            "summary_ratio_p95": round(slow["p95_ms"] / fast["p95_ms"], 1),
+            "cached_ratio_p50": round(slow["p50_ms"] / hit["p50_ms"], 1),
+            "cached_ratio_p95": round(slow["p95_ms"] / hit["p95_ms"], 1),
         }
     print(json.dumps(result, indent=2))
 

@@ -349,21 +349,27 @@ def region_rows(*, regions: QuerySet, lyceum_table: list[dict] | None = None) ->
     return rows
 
 
-def lyceum_rows(*, lyceums: QuerySet) -> list[dict]:
+def _ids(lyceums: QuerySet | list[int]):
+    """Lyceum ids to filter summary rows by: a list stays a list (the planner then uses the lyceum
+    index), a queryset becomes a subquery."""
+    return lyceums if isinstance(lyceums, list) else lyceums.values("pk")
+
+
+def lyceum_rows(*, lyceums: QuerySet | list[int]) -> list[dict]:
     """One row per lyceum, from its summary row (plain values: no model instances to build)."""
     return [
         _finish(row | {"code": row.pop("lyceum__code"), "name": row.pop("lyceum__name")})
-        for row in LyceumStats.objects.filter(lyceum__in=lyceums.values("pk"))
+        for row in LyceumStats.objects.filter(lyceum_id__in=_ids(lyceums))
         .values("lyceum_id", "region_id", "refreshed_at", "lyceum__code", "lyceum__name", *STAT_FIELDS)
         .order_by("lyceum__name")
     ]
 
 
-def track_rows(*, lyceums: QuerySet, year: int | None = None) -> list[dict]:
+def track_rows(*, lyceums: QuerySet | list[int], year: int | None = None) -> list[dict]:
     """Enrolments and completions by track, over all years or one."""
     from courses.models import TrackPage
 
-    qs = LyceumTrackStats.objects.filter(lyceum__in=lyceums.values("pk"))
+    qs = LyceumTrackStats.objects.filter(lyceum_id__in=_ids(lyceums))
     if year is not None:
         qs = qs.filter(year=year)
     sums = list(
@@ -389,7 +395,9 @@ def track_rows(*, lyceums: QuerySet, year: int | None = None) -> list[dict]:
     )
 
 
-def month_rows(*, lyceums: QuerySet, months: int = 12, today: dt.date | None = None) -> list[dict]:
+def month_rows(
+    *, lyceums: QuerySet | list[int], months: int = 12, today: dt.date | None = None
+) -> list[dict]:
     """Enrolments and completions per month for the last `months` months, gaps filled with zeros."""
     today = today or timezone.localdate()
     first = today.replace(day=1)
@@ -400,7 +408,7 @@ def month_rows(*, lyceums: QuerySet, months: int = 12, today: dt.date | None = N
     starts.reverse()
     found = {
         row["month"]: row
-        for row in LyceumMonthStats.objects.filter(lyceum__in=lyceums.values("pk"), month__gte=starts[0])
+        for row in LyceumMonthStats.objects.filter(lyceum_id__in=_ids(lyceums), month__gte=starts[0])
         .values("month")
         .annotate(enrolments=Sum("enrolments"), completions=Sum("completions"))
         .order_by()
@@ -438,7 +446,7 @@ def trend_chart(rows: list[dict]) -> dict:
     }
 
 
-def plan_rows(*, lyceums: QuerySet, year: int) -> list[dict]:
+def plan_rows(*, lyceums: QuerySet | list[int], year: int) -> list[dict]:
     """Plan against actual enrolments per lyceum and track for a year, with the gap (one query, one
     row per plan)."""
     actual = LyceumTrackStats.objects.filter(
@@ -446,7 +454,7 @@ def plan_rows(*, lyceums: QuerySet, year: int) -> list[dict]:
     ).values("enrolments")[:1]
     rows = []
     for plan in (
-        EnrolmentPlan.objects.filter(lyceum__in=lyceums.values("pk"), year=year)
+        EnrolmentPlan.objects.filter(lyceum_id__in=_ids(lyceums), year=year)
         .annotate(actual=Coalesce(Subquery(actual), 0))
         .values("lyceum__name", "track__title", "planned_enrolments", "actual")
         .order_by("lyceum__name", "track__title")
@@ -466,7 +474,7 @@ def plan_rows(*, lyceums: QuerySet, year: int) -> list[dict]:
 
 
 def refreshed_at(*, lyceums: QuerySet) -> dt.datetime | None:
-    return LyceumStats.objects.filter(lyceum__in=lyceums.values("pk")).aggregate(at=Max("refreshed_at"))["at"]
+    return LyceumStats.objects.filter(lyceum_id__in=_ids(lyceums)).aggregate(at=Max("refreshed_at"))["at"]
 
 
 def group_rows(*, groups: QuerySet) -> list[dict]:
@@ -550,16 +558,17 @@ def dashboard_data(*, lyceums: QuerySet, regions: QuerySet | None = None, year: 
     """Everything a dashboard shows for a set of lyceums (and, for the republic, the per-municipality
     table). A bounded number of queries over the summary tables, whatever the number of enrolments."""
     year = year or timezone.localdate().year
-    lyceum_table = lyceum_rows(lyceums=lyceums)
-    months = month_rows(lyceums=lyceums)
+    ids = list(lyceums.values_list("pk", flat=True))
+    lyceum_table = lyceum_rows(lyceums=ids)
+    months = month_rows(lyceums=ids)
     data = {
         "year": year,
         "lyceum_rows": lyceum_table,
         "totals": _totals(lyceum_table),
-        "track_rows": track_rows(lyceums=lyceums),
+        "track_rows": track_rows(lyceums=ids),
         "month_rows": months,
         "chart": trend_chart(months),
-        "plan_rows": plan_rows(lyceums=lyceums, year=year),
+        "plan_rows": plan_rows(lyceums=ids, year=year),
         "refreshed_at": max((row["refreshed_at"] for row in lyceum_table), default=None),
     }
     if regions is not None:
