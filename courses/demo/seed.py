@@ -129,6 +129,8 @@ def seed_courses() -> SeedResult:
                     level=course.level,
                     format=course.format,
                     duration_hours=course.duration_hours,
+                    # Lyceum groups study two academic hours a week.
+                    expected_weeks=max(4, -(-course.duration_hours // 2)),
                 ),
             )
             result.courses += 1
