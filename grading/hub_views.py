@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -96,6 +97,25 @@ def _back(request: HttpRequest, fallback: str = "/") -> HttpResponseRedirect:
     return HttpResponseRedirect(target)
 
 
+@dataclass(frozen=True)
+class _Notebook:
+    """Where a student's notebook for an exercise lives: their hub server and the path in it."""
+
+    exercise: Exercise
+    lesson: object
+    client: HubClient
+    username: str
+    path: str
+
+    @classmethod
+    def of(cls, request: HttpRequest, exercise_id: int) -> _Notebook:
+        exercise = get_object_or_404(Exercise, pk=exercise_id)
+        lesson = lesson_from(request)
+        return cls(
+            exercise, lesson, get_client(), hub_username(request.user), notebook_path(exercise, lesson)
+        )
+
+
 def _fail(request: HttpRequest, error: HubError) -> None:
     logger.warning("JupyterHub: %s (%s)", error, error.detail)
     messages.error(request, str(error))
@@ -173,24 +193,18 @@ def status(request: HttpRequest, exercise_id: int) -> HttpResponse:
 @never_cache
 def launch(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """Place the starter notebook unless the student already has one, then open it in JupyterLab."""
-    exercise = get_object_or_404(Exercise, pk=exercise_id)
-    lesson = lesson_from(request)
-    client = get_client()
-    username = hub_username(request.user)
-    path = notebook_path(exercise, lesson)
-    starting_url = _with_lesson(reverse("hub:starting", args=[exercise.pk]), lesson)
+    nb = _Notebook.of(request, exercise_id)
+    starting_url = _with_lesson(reverse("hub:starting", args=[nb.exercise.pk]), nb.lesson)
     try:
-        current = client.server_status(username)
-        if not current.ready:
+        if not nb.client.server_status(nb.username).ready:
             return HttpResponseRedirect(starting_url)
-        if not client.exists(username, path):
-            client.put_notebook(
-                username, path, release_notebook(exercise, back_url=_exercise_page_url(request, exercise))
-            )
+        if not nb.client.exists(nb.username, nb.path):
+            starter = release_notebook(nb.exercise, back_url=_exercise_page_url(request, nb.exercise))
+            nb.client.put_notebook(nb.username, nb.path, starter)
     except HubError as error:
         _fail(request, error)
         return HttpResponseRedirect(starting_url)
-    return HttpResponseRedirect(client.lab_url(username, path))
+    return HttpResponseRedirect(nb.client.lab_url(nb.username, nb.path))
 
 
 @login_required
@@ -198,28 +212,25 @@ def launch(request: HttpRequest, exercise_id: int) -> HttpResponse:
 def reset(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """Replace the student's notebook with the starter after an explicit confirmation; the old notebook
     is kept next to it under a dated name."""
-    exercise = get_object_or_404(Exercise, pk=exercise_id)
-    lesson = lesson_from(request)
-    context = {"exercise": exercise, "lesson": lesson}
+    nb = _Notebook.of(request, exercise_id)
+    context = {"exercise": nb.exercise, "lesson": nb.lesson}
     if request.method == "GET" or request.POST.get("confirm") != "yes":
         if request.method == "POST":
             messages.error(request, _("Tick the box to confirm that you want to start over."))
         return render(request, "grading/hub/reset_confirm.html", context)
-    client = get_client()
-    username = hub_username(request.user)
-    path = notebook_path(exercise, lesson)
     try:
-        starter = release_notebook(exercise, back_url=_exercise_page_url(request, exercise))
-        client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
-        if client.exists(username, path):
+        starter = release_notebook(nb.exercise, back_url=_exercise_page_url(request, nb.exercise))
+        nb.client.wait_until_ready(nb.username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
+        if nb.client.exists(nb.username, nb.path):
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - a local file name
-            client.rename(username, path, path.removesuffix(".ipynb") + f".before-reset-{stamp}.ipynb")
-        client.put_notebook(username, path, starter, overwrite=True)
+            kept = nb.path.removesuffix(".ipynb") + f".before-reset-{stamp}.ipynb"
+            nb.client.rename(nb.username, nb.path, kept)
+        nb.client.put_notebook(nb.username, nb.path, starter, overwrite=True)
     except HubError as error:
         _fail(request, error)
         return render(request, "grading/hub/reset_confirm.html", context)
     messages.success(request, _("The starter notebook is back; your previous notebook was kept next to it."))
-    return HttpResponseRedirect(client.lab_url(username, path))
+    return HttpResponseRedirect(nb.client.lab_url(nb.username, nb.path))
 
 
 # --- submit from JupyterLab ----------------------------------------------------------------------------
@@ -227,14 +238,10 @@ def reset(request: HttpRequest, exercise_id: int) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """Fetch the student's current notebook from their server and submit it for grading."""
-    exercise = get_object_or_404(Exercise, pk=exercise_id)
-    lesson = lesson_from(request)
-    client = get_client()
-    username = hub_username(request.user)
-    path = notebook_path(exercise, lesson)
+    nb = _Notebook.of(request, exercise_id)
     try:
-        client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
-        notebook = client.get_notebook(username, path)
+        nb.client.wait_until_ready(nb.username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
+        notebook = nb.client.get_notebook(nb.username, nb.path)
     except NotebookNotFound:
         messages.error(request, _("There is no notebook for this exercise in JupyterLab yet: open it first."))
         return _back(request)
@@ -247,11 +254,11 @@ def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
         submission = services.submission_create(
             # the service needs the model instance, not the request's lazy wrapper around it
             student=get_user_model().objects.get(pk=request.user.pk),
-            exercise=exercise,
+            exercise=nb.exercise,
             notebook_bytes=notebook,
-            filename=path.rsplit("/", 1)[-1],
+            filename=nb.path.rsplit("/", 1)[-1],
             source="hub",
-            lesson=lesson,
+            lesson=nb.lesson,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

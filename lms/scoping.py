@@ -13,9 +13,10 @@ Roles:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.apps import apps
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Manager, Model, Q, QuerySet
 
 ROLE_REPUBLIC_ADMIN = "republic_admin"
 ROLE_COORDINATOR = "coordinator"
@@ -65,63 +66,68 @@ def is_staff_member(user) -> bool:
     return is_republic_admin(user) or is_coordinator(user) or is_teacher(user)
 
 
+def _scoped(user, model: type[Model], restrict: Callable[[Manager], QuerySet]) -> QuerySet:
+    """The one rule every `visible_*` answer starts from: nothing for an anonymous user, everything
+    for a republic administrator, otherwise what `restrict` keeps of the model's rows."""
+    if not getattr(user, "is_authenticated", False):
+        return model.objects.none()
+    if is_republic_admin(user):
+        return model.objects.all()
+    return restrict(model.objects)
+
+
 def visible_regions(user) -> QuerySet:
     """Municipalities whose numbers the user may see."""
-    Region = _model("Region")
-    if isinstance(user, AnonymousUser) or not user.is_authenticated:
-        return Region.objects.none()
-    if is_republic_admin(user):
-        return Region.objects.all()
-    return Region.objects.filter(
-        staff_assignments__user=user, staff_assignments__role=ROLE_COORDINATOR
-    ).distinct()
+    return _scoped(
+        user,
+        _model("Region"),
+        lambda regions: regions.filter(
+            staff_assignments__user=user, staff_assignments__role=ROLE_COORDINATOR
+        ).distinct(),
+    )
 
 
 def visible_lyceums(user) -> QuerySet:
     """Lyceums the user may see: all of their regions for a coordinator, their own for a teacher."""
-    Lyceum = _model("Lyceum")
-    if not getattr(user, "is_authenticated", False):
-        return Lyceum.objects.none()
-    if is_republic_admin(user):
-        return Lyceum.objects.all()
-    return Lyceum.objects.filter(
-        Q(region__in=visible_regions(user))
-        | Q(staff_assignments__user=user, staff_assignments__role=ROLE_TEACHER)
-        | Q(groups__teachers=user)
-    ).distinct()
+    return _scoped(
+        user,
+        _model("Lyceum"),
+        lambda lyceums: lyceums.filter(
+            Q(region__in=visible_regions(user))
+            | Q(staff_assignments__user=user, staff_assignments__role=ROLE_TEACHER)
+            | Q(groups__teachers=user)
+        ).distinct(),
+    )
 
 
 def visible_groups(user) -> QuerySet:
     """Study groups: every group of a coordinator's regions, only the taught groups for a teacher."""
-    StudyGroup = _model("StudyGroup")
-    if not getattr(user, "is_authenticated", False):
-        return StudyGroup.objects.none()
-    if is_republic_admin(user):
-        return StudyGroup.objects.all()
-    return StudyGroup.objects.filter(
-        Q(lyceum__region__in=visible_regions(user)) | Q(teachers=user)
-    ).distinct()
+    return _scoped(
+        user,
+        _model("StudyGroup"),
+        lambda groups: groups.filter(
+            Q(lyceum__region__in=visible_regions(user)) | Q(teachers=user)
+        ).distinct(),
+    )
 
 
 def visible_learners(user) -> QuerySet:
     """People whose learning records the user may see; a student sees only themself."""
     from django.contrib.auth import get_user_model
 
-    User = get_user_model()
-    if not getattr(user, "is_authenticated", False):
-        return User.objects.none()
-    if is_republic_admin(user):
-        return User.objects.all()
-    group_ids = visible_groups(user).values("pk")
-    coordinated = visible_regions(user).values("pk")
-    # A subquery of ids, not joins: joining memberships and assignments in one query multiplies rows.
-    seen = User.objects.filter(
-        Q(group_memberships__group__in=group_ids)
-        | Q(staff_assignments__lyceum__region__in=coordinated)
-        | Q(staff_assignments__region__in=coordinated)
-        | Q(enrolments__region__in=coordinated)
-    ).values("pk")
-    return User.objects.filter(Q(pk=user.pk) | Q(pk__in=seen))
+    def restrict(users: Manager) -> QuerySet:
+        group_ids = visible_groups(user).values("pk")
+        coordinated = visible_regions(user).values("pk")
+        # A subquery of ids, not joins: joining memberships and assignments in one query multiplies rows.
+        seen = users.filter(
+            Q(group_memberships__group__in=group_ids)
+            | Q(staff_assignments__lyceum__region__in=coordinated)
+            | Q(staff_assignments__region__in=coordinated)
+            | Q(enrolments__region__in=coordinated)
+        ).values("pk")
+        return users.filter(Q(pk=user.pk) | Q(pk__in=seen))
+
+    return _scoped(user, get_user_model(), restrict)
 
 
 def can_see_learner(user, learner) -> bool:
@@ -147,14 +153,13 @@ def stats_lyceums(user) -> QuerySet:
 def importable_lyceums(user) -> QuerySet:
     """Lyceums the user may import people into: a coordinator's municipalities, a teacher's own
     lyceums (by assignment), everything for a republic administrator."""
-    Lyceum = _model("Lyceum")
-    if not getattr(user, "is_authenticated", False):
-        return Lyceum.objects.none()
-    if is_republic_admin(user):
-        return Lyceum.objects.all()
-    return Lyceum.objects.filter(
-        Q(region__in=visible_regions(user).values("pk"))
-        | Q(pk__in=_assignments(user).filter(role=ROLE_TEACHER).values("lyceum_id"))
+    return _scoped(
+        user,
+        _model("Lyceum"),
+        lambda lyceums: lyceums.filter(
+            Q(region__in=visible_regions(user).values("pk"))
+            | Q(pk__in=_assignments(user).filter(role=ROLE_TEACHER).values("lyceum_id"))
+        ),
     )
 
 
@@ -164,20 +169,14 @@ def can_import(user) -> bool:
 
 def visible_import_jobs(user) -> QuerySet:
     """Import jobs: one's own, and for a republic administrator every job."""
-    ImportJob = _model("ImportJob")
-    if not getattr(user, "is_authenticated", False):
-        return ImportJob.objects.none()
-    if is_republic_admin(user):
-        return ImportJob.objects.all()
-    return ImportJob.objects.filter(created_by=user)
+    return _scoped(user, _model("ImportJob"), lambda jobs: jobs.filter(created_by=user))
 
 
 def visible_enrolments(user) -> QuerySet:
     """Enrolments the user may see: their own, their visible learners', and those snapshotted in a
     municipality they coordinate."""
-    Enrolment = apps.get_model("courses", "Enrolment")
-    if not getattr(user, "is_authenticated", False):
-        return Enrolment.objects.none()
-    if is_republic_admin(user):
-        return Enrolment.objects.all()
-    return Enrolment.objects.filter(user__in=visible_learners(user).values("pk"))
+    return _scoped(
+        user,
+        apps.get_model("courses", "Enrolment"),
+        lambda enrolments: enrolments.filter(user__in=visible_learners(user).values("pk")),
+    )
