@@ -67,8 +67,15 @@ def visible_cells(*, submission: Submission, viewer_is_staff: bool) -> list[dict
     exercise = submission.exercise
     rows = []
     for cell in submission.cell_grades.all():
-        visible = viewer_is_staff or exercise.test_is_visible(cell.grade_id)
-        rows.append({"cell": cell, "visible": visible})
+        for_learners = exercise.test_is_visible(cell.grade_id)
+        rows.append(
+            {
+                "cell": cell,
+                "visible": viewer_is_staff or for_learners,
+                "hidden_from_learners": not for_learners,
+                "visibility": exercise.visibility_of(cell.grade_id),
+            }
+        )
     return rows
 
 

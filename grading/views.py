@@ -120,10 +120,12 @@ def _viewable(request: HttpRequest, pk: int) -> Submission:
 
 def _submission_context(request: HttpRequest, submission: Submission) -> dict:
     is_manager = selectors.can_manage_submission(user=request.user, submission=submission)
+    cells = selectors.visible_cells(submission=submission, viewer_is_staff=is_manager)
     return {
         "submission": submission,
         "exercise": submission.exercise,
-        "cells": selectors.visible_cells(submission=submission, viewer_is_staff=is_manager),
+        "cells": cells,
+        "hidden_tests": any(row["hidden_from_learners"] for row in cells),
         "is_manager": is_manager,
         "override_form": GradeOverrideForm(initial={"score": submission.score}),
         "overrides": submission.overrides.all(),

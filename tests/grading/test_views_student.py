@@ -130,3 +130,62 @@ def test_lesson_block_renders_the_real_exercise(client):
     assert reverse("grading:submit", args=[exercise.slug]) in html
     assert f'name="lesson" value="{lesson.pk}"' in html
     assert "coming soon" not in html
+
+
+def test_hidden_tests_show_neither_result_nor_points_to_the_learner(client):
+    """A test marked "never" (or "after the deadline", before it) shows the learner only that it is
+    hidden and its maximum; its pass/fail and points stay off the page. The teacher sees everything."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from grading.models import CellGrade
+    from lyceums.factories import GroupMembershipFactory, StaffAssignmentFactory, StudyGroupFactory
+
+    exercise = ExerciseFactory(
+        deadline=timezone.now() + dt.timedelta(days=7),
+        test_visibility_overrides={"test_secret": "never", "test_later": "after_deadline"},
+    )
+    group = StudyGroupFactory()
+    learner = GroupMembershipFactory(group=group).student
+    teacher = UserFactory()
+    StaffAssignmentFactory(user=teacher, role="teacher", lyceum=group.lyceum)
+    group.teachers.add(teacher)
+    submission = Submission.objects.create(
+        exercise=exercise,
+        student=learner,
+        attempt=1,
+        filename="mine.ipynb",
+        notebook="submissions/mine.ipynb",
+        sha256="0" * 64,
+        state=Submission.State.GRADED,
+        score=3,
+        max_score=6,
+    )
+    for position, (grade_id, score) in enumerate(
+        (("test_open", 1), ("test_secret", 2), ("test_later", 0)), start=1
+    ):
+        CellGrade.objects.create(
+            submission=submission, grade_id=grade_id, score=score, max_score=2, position=position
+        )
+    url = reverse("grading:submission_status", args=[submission.pk])
+
+    client.force_login(learner)
+    rows = client.get(url).content.decode().split("<tr>")[2:]
+    open_row, secret_row, later_row = rows
+    assert "passed" not in open_row
+    assert "1 / 2" in open_row
+    assert "hidden test" in secret_row
+    assert "hidden until the deadline" in later_row
+    for hidden in (secret_row, later_row):
+        assert "passed" not in hidden
+        assert "failed" not in hidden
+        assert "— / 2" in hidden
+    assert "The score includes hidden tests" in client.get(url).content.decode()
+
+    client.force_login(teacher)
+    rows = client.get(url).content.decode().split("<tr>")[2:]
+    assert "passed" in rows[1]
+    assert "2 / 2" in rows[1]
+    assert "hidden from learners" in rows[1]
+    assert "hidden from learners" not in rows[0]
