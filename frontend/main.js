@@ -19,5 +19,22 @@ function renderCharts(root) {
   });
 }
 
-document.addEventListener("DOMContentLoaded", () => renderCharts(document));
-document.addEventListener("htmx:afterSwap", (event) => renderCharts(event.target));
+// Progress bars carry their value as data-progress="42" rather than an inline style attribute, which
+// the content security policy forbids; the width is set here, through the CSSOM, which it allows.
+function sizeProgressBars(root) {
+  const bars = root.matches?.("[data-progress]") ? [root] : [];
+  bars.push(...root.querySelectorAll("[data-progress]"));
+  bars.forEach((bar) => {
+    const value = Math.max(0, Math.min(100, Number(bar.dataset.progress) || 0));
+    bar.style.width = `${value}%`;
+  });
+}
+
+function enhance(root) {
+  renderCharts(root);
+  sizeProgressBars(root);
+}
+
+document.addEventListener("DOMContentLoaded", () => enhance(document));
+document.addEventListener("htmx:afterSwap", (event) => enhance(event.target));
+document.addEventListener("htmx:load", (event) => sizeProgressBars(event.target));

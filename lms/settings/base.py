@@ -3,6 +3,7 @@ environment (see the configuration table in README.md); with nothing set, the pl
 machine with SQLite and an embedded Celery broker."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +65,7 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -330,3 +332,37 @@ TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "lms" / "templates"]
 # Course texts are mostly Russian: PostgreSQL full-text search stems them as Russian (the SQLite backend
 # ignores the option). After changing it, rebuild the index with `manage.py update_index`.
 WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = env("SEARCH_CONFIG", default="russian")
+
+# --- Content security policy (django-csp): the portal's pages load scripts, styles, fonts and data
+# only from the portal itself (the bundle; charts and progress bars need no inline code), frame only
+# the portal and the video hosts lessons embed, and post forms to the portal or the hub (logging in to
+# the hub ends in a redirect there). The Wagtail and Django admins and the browsable API have their own
+# inline code and are left to their own defaults.
+CSP_FRAME_HOSTS = env.list(
+    "CSP_FRAME_HOSTS",
+    default=[
+        "https://www.youtube.com",
+        "https://www.youtube-nocookie.com",
+        "https://player.vimeo.com",
+        "https://rutube.ru",
+        "https://vk.com",
+        "https://vkvideo.ru",
+    ],
+)
+_hub = urlsplit(JUPYTERHUB_PUBLIC_URL)
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/", "/api/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'", *CSP_FRAME_HOSTS],
+        "frame-ancestors": ["'self'"],
+        "form-action": ["'self'", f"{_hub.scheme}://{_hub.netloc}"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}

@@ -30,8 +30,18 @@ def browser_page():
         context = browser.new_context(locale="en-GB")
         context.set_default_timeout(20_000)
         page = context.new_page()
+        refused = []
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         try:
             yield page
+            # Every page the test visited ran under the portal's content security policy without a
+            # refused script, style or frame.
+            assert refused == [], refused
         finally:
             context.close()
             browser.close()
