@@ -11,6 +11,7 @@ for it explicitly.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from dataclasses import dataclass
@@ -277,6 +278,21 @@ class HubClient:
             self.ensure_directory(username, path.strip("/").rsplit("/", 1)[0])
         response = self._contents(
             "PUT", username, path, json={"type": "notebook", "format": "json", "content": notebook}
+        )
+        if response.status_code not in (200, 201):
+            raise self._fail(response, f"write {path}")
+        return True
+
+    def put_file(self, username: str, path: str, data: bytes, *, overwrite: bool = False) -> bool:
+        """Write the bytes *data* as a plain file at *path*; like `put_notebook`, an existing file is
+        left alone (False) unless *overwrite* is set."""
+        if not overwrite and self.exists(username, path):
+            return False
+        if "/" in path.strip("/"):
+            self.ensure_directory(username, path.strip("/").rsplit("/", 1)[0])
+        content = base64.b64encode(data).decode("ascii")
+        response = self._contents(
+            "PUT", username, path, json={"type": "file", "format": "base64", "content": content}
         )
         if response.status_code not in (200, 201):
             raise self._fail(response, f"write {path}")

@@ -116,6 +116,13 @@ class _Notebook:
         )
 
 
+def _place_data_files(nb: _Notebook, *, overwrite: bool = False) -> None:
+    """Put the exercise's data files next to the notebook (missing ones only, unless *overwrite*)."""
+    folder = nb.path.rsplit("/", 1)[0] + "/" if "/" in nb.path else ""
+    for data in nb.exercise.data_files.all():
+        nb.client.put_file(nb.username, folder + data.name, data.read(), overwrite=overwrite)
+
+
 def _fail(request: HttpRequest, error: HubError) -> None:
     logger.warning("JupyterHub: %s (%s)", error, error.detail)
     messages.error(request, str(error))
@@ -201,6 +208,7 @@ def launch(request: HttpRequest, exercise_id: int) -> HttpResponse:
         if not nb.client.exists(nb.username, nb.path):
             starter = release_notebook(nb.exercise, back_url=_exercise_page_url(request, nb.exercise))
             nb.client.put_notebook(nb.username, nb.path, starter)
+        _place_data_files(nb)
     except HubError as error:
         _fail(request, error)
         return HttpResponseRedirect(starting_url)
@@ -226,6 +234,7 @@ def reset(request: HttpRequest, exercise_id: int) -> HttpResponse:
             kept = nb.path.removesuffix(".ipynb") + f".before-reset-{stamp}.ipynb"
             nb.client.rename(nb.username, nb.path, kept)
         nb.client.put_notebook(nb.username, nb.path, starter, overwrite=True)
+        _place_data_files(nb, overwrite=True)
     except HubError as error:
         _fail(request, error)
         return render(request, "grading/hub/reset_confirm.html", context)

@@ -5,10 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.models import Orderable
 
 from .storage import private_storage
 
@@ -27,11 +32,15 @@ def _release_path(instance: Exercise, filename: str) -> str:
     return f"exercises/{instance.slug}/release.ipynb"
 
 
+def _data_file_path(instance: ExerciseDataFile, filename: str) -> str:
+    return f"exercises/{instance.exercise.slug}/data/{instance.name or filename}"
+
+
 def _submission_path(instance: Submission, filename: str) -> str:
     return f"submissions/{instance.exercise_id}/{instance.student_id}/{instance.attempt}.ipynb"
 
 
-class Exercise(models.Model):
+class Exercise(ClusterableModel):
     """A Jupyter notebook exercise in nbgrader format.
 
     The instructor notebook (solutions, hidden tests) stays in private storage; learners download the
@@ -107,6 +116,61 @@ class Exercise(models.Model):
         if visibility == TestVisibility.AFTER_DEADLINE:
             return self.deadline is not None and (now or timezone.now()) >= self.deadline
         return False
+
+
+class ExerciseDataFile(Orderable):
+    """A file the exercise's notebook reads (a CSV, an image, a text): placed next to the notebook in
+    the learner's JupyterLab, offered for download beside the notebook, and next to the submission when
+    it is graded."""
+
+    exercise = ParentalKey(Exercise, on_delete=models.CASCADE, related_name="data_files")
+    name = models.CharField(
+        _("file name"),
+        max_length=100,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                _("Use Latin letters, digits, dots, dashes and underscores, e.g. sales-2025.csv."),
+            )
+        ],
+        help_text=_("The name the notebook opens it by; empty: the uploaded file's name."),
+    )
+    file = models.FileField(_("file"), storage=private_storage, upload_to=_data_file_path, max_length=300)
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("data file")
+        verbose_name_plural = _("data files")
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "name"], name="grading_exercisedatafile_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if not self.name and self.file:
+            self.name = self.file.name.replace("\\", "/").rsplit("/", 1)[-1][:100]
+        errors = {}
+        if self.name.lower().endswith(".ipynb"):
+            errors["name"] = _("A data file cannot be a notebook.")
+        else:
+            try:
+                self._meta.get_field("name").run_validators(self.name)
+            except ValidationError as error:
+                errors["name"] = error.messages
+        limit = settings.GRADING_MAX_DATA_FILE_BYTES
+        if self.file and self.file.size > limit:
+            errors["file"] = _("The file is %(size).1f MB; the limit is %(limit)d MB.") % {
+                "size": self.file.size / (1024 * 1024),
+                "limit": limit // (1024 * 1024),
+            }
+        if errors:
+            raise ValidationError(errors)
+
+    def read(self) -> bytes:
+        with self.file.open("rb") as fh:
+            return fh.read()
 
 
 class Submission(models.Model):

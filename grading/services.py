@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from .engines import GradeResult, NotebookError, get_engine
 from .engines.nbgrader_engine import read_notebook
-from .models import CellGrade, Exercise, GradeOverride, Submission, SubmissionEvent
+from .models import CellGrade, Exercise, ExerciseDataFile, GradeOverride, Submission, SubmissionEvent
 
 logger = logging.getLogger(__name__)
 TWO_PLACES = Decimal("0.01")
@@ -69,10 +69,29 @@ def exercise_set_notebook(*, exercise: Exercise, source: bytes) -> Exercise:
 
 
 @transaction.atomic
-def exercise_create(*, title: str, slug: str, source: bytes, **fields) -> Exercise:
-    """A new exercise from an instructor notebook (used by the demo data and tests)."""
-    exercise = Exercise(title=title, slug=slug, **fields)
-    return exercise_set_notebook(exercise=exercise, source=source)
+def exercise_create(
+    *, title: str, slug: str, source: bytes, data_files: dict[str, bytes] | None = None, **fields
+) -> Exercise:
+    """A new exercise from an instructor notebook and the data files its tests read (used by the demo
+    data and tests)."""
+    exercise = exercise_set_notebook(exercise=Exercise(title=title, slug=slug, **fields), source=source)
+    for name, data in (data_files or {}).items():
+        exercise_data_file_set(exercise=exercise, name=name, data=data)
+    return exercise
+
+
+@transaction.atomic
+def exercise_data_file_set(*, exercise: Exercise, name: str, data: bytes) -> ExerciseDataFile:
+    """Add a data file to an exercise, or replace the one of that name."""
+    data_file = ExerciseDataFile.objects.filter(exercise=exercise, name=name).first()
+    if data_file is None:
+        data_file = ExerciseDataFile(exercise=exercise, name=name)
+    elif data_file.file:
+        data_file.file.delete(save=False)
+    data_file.file = ContentFile(data, name=name)
+    data_file.full_clean()
+    data_file.save()
+    return data_file
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -299,10 +318,11 @@ def submission_grade(*, submission_id: int) -> Submission | None:
             source = fh.read()
         with submission.notebook.open("rb") as fh:
             notebook = fh.read()
+        files = {data.name: data.read() for data in exercise.data_files.all()}
     except OSError as exc:
         result = GradeResult(status="error", error=f"missing file: {exc}")
     else:
-        result = get_engine().grade(source=source, submission=notebook)
+        result = get_engine().grade(source=source, submission=notebook, files=files)
     return submission_store_result(submission_id=submission_id, result=result)
 
 
@@ -498,6 +518,7 @@ def grade_files(*, source: bytes, submission: bytes, engine: str | None = None) 
 __all__ = [
     "counting_submission",
     "exercise_create",
+    "exercise_data_file_set",
     "exercise_prepare_notebook",
     "exercise_regrade",
     "exercise_set_notebook",

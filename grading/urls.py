@@ -29,4 +29,5 @@ urlpatterns = [
     path("<slug:slug>/", views.exercise_detail, name="exercise_detail"),
     path("<slug:slug>/starter.ipynb", views.starter, name="starter"),
     path("<slug:slug>/submit/", views.submit, name="submit"),
+    path("<slug:slug>/data/<str:name>", views.data_file, name="data_file"),
 ]

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,7 +24,7 @@ from lms import scoping
 
 from . import selectors, services
 from .forms import GradeOverrideForm, SubmissionUploadForm
-from .models import Exercise, Submission
+from .models import Exercise, ExerciseDataFile, Submission
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
@@ -61,6 +61,14 @@ def starter(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/x-ipynb+json")
     response["Content-Disposition"] = f'attachment; filename="{exercise.slug}.ipynb"'
     return response
+
+
+@login_required
+@require_GET
+def data_file(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+    """A data file the exercise's notebook reads, to save next to the downloaded notebook."""
+    data = get_object_or_404(ExerciseDataFile, exercise__slug=slug, name=name)
+    return FileResponse(data.file.open("rb"), as_attachment=True, filename=data.name)
 
 
 @login_required

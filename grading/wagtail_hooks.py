@@ -1,5 +1,12 @@
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+)
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -26,6 +33,15 @@ class ExerciseViewSet(SnippetViewSet):
                     HelpPanel(template="grading/admin/notebook_summary.html"),
                 ],
                 heading=_("Notebook"),
+            ),
+            InlinePanel(
+                "data_files",
+                heading=_("Data files"),
+                label=_("Data file"),
+                help_text=_(
+                    "Files the notebook reads (CSV, images, text): placed next to it in JupyterLab, "
+                    "offered for download with it, and present when it is graded."
+                ),
             ),
             MultiFieldPanel(
                 [

@@ -308,6 +308,7 @@ GRADING_ENGINES = {
     "nbgrader-cli": "grading.engines.nbgrader_cli.NbgraderCliEngine",
 }
 GRADING_MAX_NOTEBOOK_BYTES = env.int("GRADING_MAX_NOTEBOOK_BYTES", default=5 * 1024 * 1024)
+GRADING_MAX_DATA_FILE_BYTES = env.int("GRADING_MAX_DATA_FILE_BYTES", default=20 * 1024 * 1024)
 GRADING_SANDBOX_LIMITS = {
     "notebook_seconds": env.float("GRADING_NOTEBOOK_SECONDS", default=120),
     "cell_seconds": env.int("GRADING_CELL_SECONDS", default=30),

@@ -32,8 +32,19 @@ def _post(client, upload: SimpleUploadedFile):
             "score_policy": "best",
             "test_visibility": "after_deadline",
             "test_visibility_overrides": "{}",
+            **_no_data_files(),
         },
     )
+
+
+def _no_data_files(total: int = 0) -> dict:
+    """The management form of the data files inline."""
+    return {
+        "data_files-TOTAL_FORMS": str(total),
+        "data_files-INITIAL_FORMS": "0",
+        "data_files-MIN_NUM_FORMS": "0",
+        "data_files-MAX_NUM_FORMS": "1000",
+    }
 
 
 def test_uploading_an_instructor_notebook_generates_the_release(editor):

@@ -195,6 +195,11 @@ def test_notebook_placed_edited_and_kept_and_not_reachable_by_another_student(hu
     )
     assert saved.status_code == 200, saved.text
 
+    # A plain file goes next to it the same way, and is not replaced either.
+    assert client.put_file(name, "python-basics/prices.csv", b"item,price\ntea,30\n") is True
+    assert client.put_file(name, "python-basics/prices.csv", b"replaced") is False
+    assert client.get_contents(name, "python-basics/prices.csv")["content"] == "item,price\ntea,30\n"
+
     # A second placement (a second "Open in JupyterLab") keeps the edit.
     assert client.put_notebook(name, path, NOTEBOOK) is False
     assert b"answer = 42" in client.get_notebook(name, path)
@@ -263,8 +268,11 @@ def test_open_in_jupyterlab_edit_submit_and_get_graded(hub, live_server, celery_
     work, "Submit from JupyterLab" creates a hub submission and a real worker grades it at full marks."""
     import json
 
+    from grading.services import exercise_data_file_set
+
     student = make_student("loop@example.org")
     exercise = ExerciseFactory(title="HTML functions", slug="html-functions")
+    exercise_data_file_set(exercise=exercise, name="pages.csv", data=b"title,slug\nHome,home\n")
     browser = oidc_login(hub, live_server.url, student.email)  # logged in on the portal and the hub
     portal = live_server.url
     csrf = {"csrfmiddlewaretoken": browser.cookies["csrftoken"]}
@@ -286,6 +294,11 @@ def test_open_in_jupyterlab_edit_submit_and_get_graded(hub, live_server, celery_
     path = f"exercises/{exercise.slug}.ipynb"
     assert launch.headers["Location"] == f"{hub.url}/user/{name}/lab/tree/{path}"
     assert browser.get(launch.headers["Location"], timeout=30).status_code == 200
+
+    # The exercise's data file sits next to the notebook.
+    placed = browser.get(f"{hub.url}/user/{name}/api/contents/exercises/pages.csv", timeout=30).json()
+    assert placed["type"] == "file"
+    assert placed["content"].startswith("title,slug")
 
     api = f"{hub.url}/user/{name}/api/contents/{path}"
     model = browser.get(api, timeout=30).json()
