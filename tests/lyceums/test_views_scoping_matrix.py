@@ -121,6 +121,7 @@ def test_coordinator_api_lists_only_their_municipality(client, network):
     assert [row["code"] for row in rows] == ["kazan"]
     assert rows[0]["enrolments"] == 2
     assert rows[0]["teachers_completed"] == 1
+    assert (rows[0]["at_risk"], rows[0]["behind_schedule"]) == (0, 0)
 
 
 def test_coordinator_dashboard_never_shows_another_municipality(client, network):
