@@ -67,3 +67,15 @@ def chromium_path() -> str:
 
 def database_is_sqlite() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+
+
+def ensure_reference_regions() -> None:
+    """The 45 municipalities of the data migration. A transactional test elsewhere in the suite empties
+    the tables, so a test that needs them reloads them (idempotently) when they are missing."""
+    import importlib
+
+    from django.apps import apps
+
+    Region = apps.get_model("lyceums", "Region")
+    if not Region.objects.filter(code="kazan").exists():
+        importlib.import_module("lyceums.migrations.0002_tatarstan_municipalities").load(apps, None)

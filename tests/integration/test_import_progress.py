@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from lyceums.models import ImportJob, Lyceum, Region, StaffAssignment
 from lyceums.services import import_job_commit, import_job_create
 from tests.integration.celery_worker import celery_app_routed_to, running_worker
-from tests.services import redis_url, require_postgres
+from tests.services import ensure_reference_regions, redis_url, require_postgres
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 User = get_user_model()
@@ -22,6 +22,7 @@ User = get_user_model()
 
 def test_ten_thousand_rows_show_progress_before_they_commit(client, settings, tmp_path):
     require_postgres()
+    ensure_reference_regions()
     url = redis_url()
     queue = f"import-test-{uuid.uuid4().hex[:8]}"
     # The web side reads progress from the same Redis the worker writes it to.

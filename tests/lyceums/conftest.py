@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from types import SimpleNamespace
 
 import pytest
@@ -21,6 +20,7 @@ from lyceums.factories import (
 )
 from lyceums.models import Region, StaffAssignment
 from lyceums.services import stats_refresh
+from tests.services import ensure_reference_regions
 
 
 @pytest.fixture(autouse=True)
@@ -30,11 +30,7 @@ def reference_regions(request):
     if "db" not in request.fixturenames and "network" not in request.fixturenames:
         return
     request.getfixturevalue("db")
-    from django.apps import apps
-
-    if not Region.objects.filter(code="kazan").exists():
-        migration = importlib.import_module("lyceums.migrations.0002_tatarstan_municipalities")
-        migration.load(apps, None)
+    ensure_reference_regions()
 
 
 @pytest.fixture
