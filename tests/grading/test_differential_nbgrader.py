@@ -11,6 +11,8 @@ import nbgrader
 import pytest
 from django.core.management import call_command
 
+pytestmark = pytest.mark.engine
+
 NBGRADER = Path(nbgrader.__file__).parent
 FILES = NBGRADER / "tests" / "apps" / "files"
 GUIDE = NBGRADER / "docs" / "source" / "user_guide"

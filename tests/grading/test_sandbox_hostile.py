@@ -17,6 +17,8 @@ from grading.factories import demo_notebook
 from grading.sandbox import Limits, SandboxConfig, isolation_command
 from tests.grading import notebooks
 
+pytestmark = pytest.mark.engine
+
 LIMITS = Limits(notebook_seconds=90, cell_seconds=5, cpu_seconds=20, memory_bytes=1024 * 1024 * 1024)
 
 
