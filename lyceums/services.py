@@ -83,7 +83,12 @@ def stats_refresh_schedule(*, lyceum_ids: Iterable[int]) -> list[int]:
     # The marker outlives the countdown, so a lost task only delays the numbers until it expires.
     fresh = sorted(pk for pk in set(lyceum_ids) if cache.add(_stats_pending_key(pk), 1, timeout=delay + 300))
     if fresh:
-        stats_refresh_lyceums_task.apply_async(kwargs={"lyceum_ids": fresh}, countdown=delay)
+        try:
+            stats_refresh_lyceums_task.apply_async(kwargs={"lyceum_ids": fresh}, countdown=delay)
+        except Exception:
+            # Not queued (broker down): let the next change try again instead of waiting for expiry.
+            cache.delete_many([_stats_pending_key(pk) for pk in fresh])
+            raise
     return fresh
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -136,3 +137,22 @@ def test_dashboard_is_served_from_cache_until_numbers_or_plans_change(
     )
     [plan] = client.get(url).context["plan_rows"]
     assert (plan["planned"], plan["actual"]) == (9, 3)
+
+
+def test_a_refresh_that_cannot_be_queued_is_asked_for_again_by_the_next_change(network, monkeypatch):
+    """With the broker down the enrolment still commits (the receiver's error is logged), and the next
+    change tries to queue the refresh again rather than waiting for the pending marker to expire."""
+    from lyceums.services import stats_refresh_schedule
+
+    def broker_down(**options):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.stats_refresh_lyceums_task, "apply_async", broker_down)
+    with pytest.raises(ConnectionError):
+        stats_refresh_schedule(lyceum_ids=[network.lyceum_a.pk])
+    queued = []
+    monkeypatch.setattr(
+        tasks.stats_refresh_lyceums_task, "apply_async", lambda **options: queued.append(options)
+    )
+    assert stats_refresh_schedule(lyceum_ids=[network.lyceum_a.pk]) == [network.lyceum_a.pk]
+    assert len(queued) == 1
