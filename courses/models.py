@@ -6,6 +6,7 @@ anything.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -279,8 +280,6 @@ class Enrolment(models.Model):
     @property
     def expected_by(self):
         """When the learner should have finished: enrolment plus the course's expected length."""
-        import datetime as dt
-
         return self.created_at + dt.timedelta(weeks=self.course.expected_weeks)
 
     def is_behind_schedule(self, now=None) -> bool:

@@ -117,10 +117,13 @@ class _Notebook:
 
 
 def _place_data_files(nb: _Notebook, *, overwrite: bool = False) -> None:
-    """Put the exercise's data files next to the notebook (missing ones only, unless *overwrite*)."""
+    """Put the exercise's data files next to the notebook (missing ones only, unless *overwrite*). A
+    file already there is neither read from storage nor sent again."""
     folder = nb.path.rsplit("/", 1)[0] + "/" if "/" in nb.path else ""
     for data in nb.exercise.data_files.all():
-        nb.client.put_file(nb.username, folder + data.name, data.read(), overwrite=overwrite)
+        path = folder + data.name
+        if overwrite or not nb.client.exists(nb.username, path):
+            nb.client.put_file(nb.username, path, data.read(), overwrite=True)
 
 
 def _fail(request: HttpRequest, error: HubError) -> None:

@@ -15,6 +15,7 @@ from wagtail.models import Page
 from .models import (
     EnrolmentPlan,
     GroupMembership,
+    ImportJob,
     LyceumMonthStats,
     LyceumStats,
     LyceumTrackStats,
@@ -55,8 +56,6 @@ def import_job_progress(job):
     """The job with `processed_rows` as the running import last published it (the job row itself is
     only written when the import's transaction ends)."""
     from django.core.cache import cache
-
-    from .models import ImportJob
 
     if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
         job.processed_rows = cache.get(import_progress_key(job.pk), job.processed_rows)
@@ -471,10 +470,6 @@ def plan_rows(*, lyceums: QuerySet | list[int], year: int) -> list[dict]:
             }
         )
     return rows
-
-
-def refreshed_at(*, lyceums: QuerySet) -> dt.datetime | None:
-    return LyceumStats.objects.filter(lyceum_id__in=_ids(lyceums)).aggregate(at=Max("refreshed_at"))["at"]
 
 
 def group_rows(*, groups: QuerySet) -> list[dict]:

@@ -52,18 +52,21 @@ def stats_refresh(*, now: dt.datetime | None = None, lyceum_ids: Iterable[int] |
     )
     LyceumTrackStats.objects.bulk_create([LyceumTrackStats(**row) for row in summary.tracks], batch_size=1000)
     LyceumMonthStats.objects.bulk_create([LyceumMonthStats(**row) for row in summary.months], batch_size=1000)
-    transaction.on_commit(stats_version_bump)
     stats_version_bump()
     return len(summary.lyceums)
 
 
 def stats_version_bump() -> None:
-    """Invalidate every cached dashboard. Called inside the refreshing transaction (so the same
-    process sees new numbers at once) and again after commit (so a reader that cached the old rows
-    while the refresh ran is not served them afterwards)."""
+    """Invalidate every cached dashboard: at once (so the same process sees new numbers) and again
+    after the current transaction commits (so a reader that cached the old rows while it ran is not
+    served them afterwards)."""
     from django.core.cache import cache
 
-    cache.set(selectors.STATS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    def bump() -> None:
+        cache.set(selectors.STATS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def _stats_pending_key(lyceum_id: int) -> str:
@@ -111,7 +114,6 @@ def plan_set(*, lyceum: Lyceum, track: TrackPage, year: int, planned_enrolments:
     plan.full_clean()
     plan.save()
     stats_version_bump()  # cached dashboards show plans
-    transaction.on_commit(stats_version_bump)
     return plan
 
 
