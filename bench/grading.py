@@ -31,7 +31,7 @@ import nbformat  # noqa: E402
 import nbgrader  # noqa: E402
 
 from grading.engines import get_engine  # noqa: E402
-from grading.factories import DEMO_NOTEBOOKS  # noqa: E402
+from tests.factories import DEMO_NOTEBOOKS  # noqa: E402
 
 FILES = Path(nbgrader.__file__).parent / "tests" / "apps" / "files"
 

@@ -10,8 +10,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from wagtail.models import Page
 
-from lms import scoping
-
 from .models import (
     ActivityResult,
     CatalogPage,
@@ -23,6 +21,10 @@ from .models import (
     QuizAttempt,
     TrackPage,
 )
+
+# Permissions answered by the territory rules of the `lyceums` app (its authentication backend).
+PERM_STAFF = "lyceums.is_staff_member"
+PERM_VIEW_LEARNER = "lyceums.view_learner"
 
 ACTIVITY_BLOCK_TYPES = {"quiz": ActivityResult.Kind.QUIZ, "notebook_exercise": ActivityResult.Kind.EXERCISE}
 
@@ -136,7 +138,7 @@ def can_view_lessons(*, user, course: CoursePage, enrolment: Enrolment | None = 
         enrolment = Enrolment.objects.filter(user=user, course=course).first()
     if enrolment is not None and enrolment.status != Enrolment.Status.WITHDRAWN:
         return True
-    return user.is_superuser or user.has_perm("wagtailadmin.access_admin") or scoping.is_staff_member(user)
+    return user.has_perm("wagtailadmin.access_admin") or user.has_perm(PERM_STAFF)
 
 
 def lesson_activity_ids(*, lesson: LessonPage) -> list[tuple[str, str]]:
@@ -317,7 +319,7 @@ def learner_enrolments(*, user) -> list[Enrolment]:
 
 def certificate_for_download(*, user, number: str) -> Certificate | None:
     """The certificate with this number if the user may download it: its owner, and staff who may see
-    the learner (see `lms.scoping`)."""
+    the learner (answered by the territory rules: see `lyceums.permissions`)."""
     certificate = (
         Certificate.objects.select_related("enrolment__user", "enrolment__course")
         .filter(number=number)
@@ -325,7 +327,9 @@ def certificate_for_download(*, user, number: str) -> Certificate | None:
     )
     if certificate is None or not getattr(user, "is_authenticated", False):
         return None
-    if certificate.enrolment.user_id == user.pk or scoping.can_see_learner(user, certificate.enrolment.user):
+    if certificate.enrolment.user_id == user.pk or user.has_perm(
+        PERM_VIEW_LEARNER, certificate.enrolment.user
+    ):
         return certificate
     return None
 

@@ -7,13 +7,12 @@ by a later, worse result: a certificate, once issued, stays (it can be revoked e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -38,11 +37,23 @@ from .signals import enrolment_changed
 # Enrolment
 
 
+PlacementResolver = Callable[[object], tuple[int | None, int | None]]
+_placement_resolver: PlacementResolver | None = None
+
+
+def placement_resolver_register(resolver: PlacementResolver | None) -> PlacementResolver | None:
+    """Name the callable `(user) -> (lyceum_id, region_id)` that places a learner when an enrolment is
+    created; returns the one it replaces. The `lyceums` app, which owns the territory, registers its
+    rule when it is ready (`courses` does not import `lyceums`)."""
+    global _placement_resolver
+    previous, _placement_resolver = _placement_resolver, resolver
+    return previous
+
+
 def _placement(user) -> tuple[int | None, int | None]:
-    resolver = getattr(settings, "ENROLMENT_PLACEMENT_RESOLVER", "")
-    if not resolver:
+    if _placement_resolver is None:
         return None, None
-    return import_string(resolver)(user)
+    return _placement_resolver(user)
 
 
 @transaction.atomic
@@ -59,7 +70,8 @@ def enrolment_create(
     Respects the course's enrolment window and capacity. The course row is locked for the duration of
     the transaction, so two learners racing for the last place cannot both get it. A withdrawn
     enrolment is re-activated (subject to the same rules). When the lyceum and municipality are not
-    given they are snapshotted from `settings.ENROLMENT_PLACEMENT_RESOLVER`.
+    given they are snapshotted by the registered placement resolver
+    (`placement_resolver_register`).
     """
     if not getattr(user, "is_authenticated", False):
         raise ValidationError(_("Log in to enrol."))

@@ -9,8 +9,8 @@ class GradingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from lms import scoping
         from lms.navigation import register_nav_item
+        from lyceums import scoping
 
         register_nav_item(
             label=_("Gradebook"), url_name="grading:gradebook", order=60, is_visible=scoping.is_staff_member

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from django.db import transaction
 
-from .factories import demo_notebook
 from .models import Exercise
 from .services import exercise_create
 
 logger = logging.getLogger(__name__)
 
-# course slug → (exercise slug, title, notebook in grading/demo_notebooks, introduction)
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "demo" / "notebooks"
+
+
+def demo_notebook(name: str) -> bytes:
+    return (NOTEBOOKS / f"{name}.ipynb").read_bytes()
+
+
+# course slug → (exercise slug, title, notebook in demo/notebooks, introduction)
 DEMO_EXERCISES: dict[str, tuple[str, str, str, str]] = {
     "intro-web-development": (
         "web-html-functions",

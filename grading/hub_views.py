@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lms import scoping
+from lyceums import scoping
 
 from .hub import HubClient, HubError, NotebookNotFound, ServerStatus, hub_username
 from .models import Exercise
@@ -287,7 +287,7 @@ def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
 @never_cache
 def student_notebook(request: HttpRequest, exercise_id: int, student_id: int) -> HttpResponse:
     """A read-only copy of a student's current notebook, fetched by the portal. Only people who may see
-    the student's records (`lms.scoping`) get it; nobody is given access to the student's server."""
+    the student's records (`lyceums.scoping`) get it; nobody is given access to the student's server."""
     exercise = get_object_or_404(Exercise, pk=exercise_id)
     student = get_object_or_404(get_user_model(), pk=student_id)
     if student != request.user and not (

@@ -90,7 +90,7 @@ class SandboxConfig:
             # The project itself (its instructor notebooks included); the Python installation and
             # the runner inside it are bound back read-only by the runner.
             str(settings.BASE_DIR),
-            str(settings.BASE_DIR / "grading" / "demo_notebooks"),
+            str(settings.BASE_DIR / "demo" / "notebooks"),
             "/root",
             "/home",
             "/etc/ssh",

@@ -1,4 +1,4 @@
-"""Reads for exercises, submissions and gradebooks. Every list a user sees is scoped by `lms.scoping`."""
+"""Reads for exercises, submissions and gradebooks. Every list a user sees is scoped by `lyceums.scoping`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from lms import scoping
+from lyceums import scoping
 
 from .models import CellGrade, Exercise, Submission
 

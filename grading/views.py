@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from lms import scoping
+from lyceums import scoping
 
 from . import selectors, services
 from .forms import GradeOverrideForm, SubmissionUploadForm

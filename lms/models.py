@@ -35,7 +35,7 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person using the platform: student, teacher, coordinator, editor or administrator. What they
-    may see is decided by their staff assignments (see `lms.scoping`), not by fields here."""
+    may see is decided by their staff assignments (see `lyceums.scoping`), not by fields here."""
 
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from . import scoping
+from lyceums import scoping
 
 GROUP_LEARNERS = "learners"
 GROUP_TEACHERS = "teachers"

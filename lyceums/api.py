@@ -1,5 +1,5 @@
 """REST endpoints of the lyceum network: statistics by municipality and by lyceum, scoped by
-`lms.scoping` (403 for a municipality outside the caller's scope)."""
+`lyceums.scoping` (403 for a municipality outside the caller's scope)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lms import scoping
-
-from . import selectors
+from . import scoping, selectors
 from .models import Region
 
 

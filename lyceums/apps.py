@@ -9,13 +9,17 @@ class LyceumsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here, not at module level: these modules import models, which need a ready registry.
+        from courses.services import placement_resolver_register
         from courses.signals import enrolment_changed
-        from lms import scoping
         from lms.navigation import register_nav_item
 
+        from . import scoping
         from .receivers import enrolment_changed_refresh_stats
+        from .selectors import learner_placement
 
         enrolment_changed.connect(enrolment_changed_refresh_stats, dispatch_uid="lyceums.stats")
+        placement_resolver_register(learner_placement)
 
         register_nav_item(
             label=_("Dashboards"),

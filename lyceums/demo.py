@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page
 
+from common.calendar import academic_year
 from courses.models import ActivityResult, CoursePage, Enrolment, LessonPage, TrackPage
 
 from .models import (
@@ -31,12 +32,6 @@ from .services import stats_refresh
 
 GENERATED_DOMAIN = "learners.example.org"
 DEMO_SEED = 2026
-
-
-def academic_year(today: dt.date | None = None) -> int:
-    """The year the current academic year started in (it starts in September)."""
-    today = today or timezone.localdate()
-    return today.year if today.month >= 9 else today.year - 1
 
 
 def _lyceum_for(region: Region, number: int = 1) -> Lyceum:

@@ -125,9 +125,9 @@ def weekly_reports_send() -> int:
     from django.core.mail import EmailMessage
     from django.utils import translation
 
-    from lms import scoping
+    from common.spreadsheets import to_xlsx
 
-    from .exports import to_xlsx
+    from . import scoping
     from .models import StaffAssignment
 
     sent = 0
@@ -168,8 +168,7 @@ def import_job_create(*, user, data: bytes, filename: str) -> ImportJob:
     state. Nothing else is written. Raises `RosterFileError` for a file that cannot be read at all."""
     from django.conf import settings
 
-    from lms import scoping
-
+    from . import scoping
     from .imports import RosterFileError, parse_roster
 
     limit = settings.LYCEUM_IMPORT_MAX_BYTES
@@ -244,9 +243,9 @@ def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
 
-    from lms import scoping
+    from common.calendar import academic_year
 
-    from .demo import academic_year
+    from . import scoping
 
     User = get_user_model()
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)

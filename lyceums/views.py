@@ -1,4 +1,4 @@
-"""Dashboards, drill-down and exports. Every queryset comes from `lms.scoping`.
+"""Dashboards, drill-down and exports. Every queryset comes from `lyceums.scoping`.
 
 Access rules, the same for every page, export and API endpoint:
 - not logged in: redirected to the log-in page (the API answers 403);
@@ -18,10 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lms import scoping
+from common.spreadsheets import to_csv, to_xlsx
 
-from . import selectors, services
-from .exports import to_csv, to_xlsx
+from . import scoping, selectors, services
 from .forms import PlanForm
 from .models import Region
 

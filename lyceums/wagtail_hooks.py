@@ -1,5 +1,5 @@
 """Wagtail admin listings of lyceums and study groups. Every listing, edit and delete view takes its
-queryset from `lms.scoping`, so an administrator account limited to a municipality sees only it."""
+queryset from `lyceums.scoping`, so an administrator account limited to a municipality sees only it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from wagtail.admin.views.generic import models as generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from lms import scoping
-
+from . import scoping
 from .models import Lyceum, StudyGroup
 
 

@@ -60,6 +60,7 @@ LOCAL_APPS = [
     "courses",
     "grading",
     "content",
+    "demo",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -120,6 +121,8 @@ AUTH_USER_MODEL = "lms.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    # Answers the territory permissions (`lyceums.*`) that `courses` asks through `user.has_perm`.
+    "lyceums.permissions.TerritoryBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -253,9 +256,6 @@ OAUTH2_PROVIDER = {
 # --- The platform's own settings.
 JUPYTERHUB_URL = env("JUPYTERHUB_URL", default="http://127.0.0.1:8001")
 JUPYTERHUB_API_TOKEN = env("JUPYTERHUB_API_TOKEN", default="")
-# Where the learner's lyceum and municipality come from when an enrolment is created: a dotted path
-# to a callable (user) -> (lyceum_id | None, region_id | None). The lyceums app provides it.
-ENROLMENT_PLACEMENT_RESOLVER = "lyceums.selectors.learner_placement"
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo-password")
 
 LOGGING = {

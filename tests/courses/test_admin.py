@@ -4,9 +4,9 @@ the records themselves cannot be edited there."""
 import pytest
 from django.urls import reverse
 
-from courses.factories import EnrolmentFactory, UserFactory
 from courses.models import Certificate, Enrolment
 from courses.services import certificate_issue
+from tests.factories import EnrolmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from courses.certificates import qr_code_svg, verification_url
-from courses.factories import CoursePageFactory, EnrolmentFactory, UserFactory
 from courses.models import Certificate, Enrolment
 from courses.services import certificate_issue, certificate_revoke
+from tests.factories import CoursePageFactory, EnrolmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from courses.factories import (
+from courses.models import ActivityResult, Certificate, Enrolment, LessonProgress
+from courses.selectors import course_progress, lesson_activity_ids
+from courses.services import activity_result_record, lesson_visit
+from tests.factories import (
     CoursePageFactory,
     EnrolmentFactory,
     LessonPageFactory,
@@ -14,9 +17,6 @@ from courses.factories import (
     paragraph_block,
     quiz_block,
 )
-from courses.models import ActivityResult, Certificate, Enrolment, LessonProgress
-from courses.selectors import course_progress, lesson_activity_ids
-from courses.services import activity_result_record, lesson_visit
 
 pytestmark = pytest.mark.django_db
 

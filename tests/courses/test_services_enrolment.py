@@ -7,10 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from courses.factories import CoursePageFactory, UserFactory
 from courses.models import Enrolment
-from courses.services import enrolment_create, enrolment_withdraw
-from tests.courses import placement
+from courses.services import enrolment_create, enrolment_withdraw, placement_resolver_register
+from tests.factories import CoursePageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,9 +57,9 @@ def test_enrolment_capacity_full():
     assert enrolment_create(user=third, course=course).status == Enrolment.Status.ACTIVE
 
 
-def test_enrolment_snapshots_placement_from_resolver(settings):
-    """Without explicit ids, the lyceum and region come from ENROLMENT_PLACEMENT_RESOLVER; explicit
-    ids win."""
+def test_enrolment_snapshots_placement_from_resolver():
+    """Without explicit ids, the lyceum and region come from the registered placement resolver;
+    explicit ids win."""
     from lyceums.models import FederalSubject, Lyceum, Region
 
     subject, _ = FederalSubject.objects.get_or_create(code="RU-TA", defaults={"name_ru": "Татарстан"})
@@ -68,8 +67,7 @@ def test_enrolment_snapshots_placement_from_resolver(settings):
         code="kazan", defaults={"subject": subject, "kind": "urban_okrug", "name_ru": "Казань"}
     )
     lyceum = Lyceum.objects.create(region=region, code="l1", name="IT-лицей")
-    settings.ENROLMENT_PLACEMENT_RESOLVER = "tests.courses.placement.fixed_placement"
-    placement.PLACEMENT.update(lyceum_id=lyceum.pk, region_id=region.pk)
+    previous = placement_resolver_register(lambda user: (lyceum.pk, region.pk))
     try:
         enrolment = enrolment_create(user=UserFactory(), course=CoursePageFactory())
         assert (enrolment.lyceum_id, enrolment.region_id) == (lyceum.pk, region.pk)
@@ -78,7 +76,7 @@ def test_enrolment_snapshots_placement_from_resolver(settings):
         )
         assert (explicit.lyceum_id, explicit.region_id) == (None, region.pk)
     finally:
-        placement.PLACEMENT.update(lyceum_id=None, region_id=None)
+        placement_resolver_register(previous)
 
 
 def test_default_resolver_uses_group_membership():

@@ -8,7 +8,7 @@ from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Collection
 
-from courses.factories import (
+from tests.factories import (
     CoursePageFactory,
     EnrolmentFactory,
     LessonPageFactory,

@@ -4,8 +4,8 @@ rules."""
 import pytest
 from django.urls import reverse
 
-from courses.factories import CoursePageFactory, TrackPageFactory, catalog_page, home_page
 from courses.models import CatalogPage, CoursePage, LessonPage, TrackPage
+from tests.factories import CoursePageFactory, TrackPageFactory, catalog_page, home_page
 from tests.services import require_postgres
 
 pytestmark = pytest.mark.django_db

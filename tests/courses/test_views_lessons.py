@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.factories import (
+from courses.models import ActivityResult, Enrolment, LessonProgress, QuizAttempt
+from tests.factories import (
     CoursePageFactory,
     EnrolmentFactory,
     LessonPageFactory,
@@ -18,7 +19,6 @@ from courses.factories import (
     paragraph_block,
     quiz_block,
 )
-from courses.models import ActivityResult, Enrolment, LessonProgress, QuizAttempt
 
 pytestmark = pytest.mark.django_db
 

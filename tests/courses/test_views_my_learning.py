@@ -6,7 +6,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from courses.factories import (
+from courses.models import Enrolment
+from courses.services import activity_result_record, lesson_visit
+from lms.navigation import nav_items_for
+from tests.factories import (
     CoursePageFactory,
     EnrolmentFactory,
     LessonPageFactory,
@@ -14,9 +17,6 @@ from courses.factories import (
     catalog_page,
     quiz_block,
 )
-from courses.models import Enrolment
-from courses.services import activity_result_record, lesson_visit
-from lms.navigation import nav_items_for
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import json
 
 import nbformat
 
-from grading.factories import demo_notebook
+from tests.factories import demo_notebook
 
 
 def load(name: str = "web_html_functions") -> nbformat.NotebookNode:

@@ -6,9 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from grading.factories import demo_notebook
 from grading.models import Exercise
-from lyceums.factories import UserFactory
+from tests.factories import UserFactory, demo_notebook
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from grading.factories import DEMO_NOTEBOOKS
+from tests.factories import DEMO_NOTEBOOKS
 from tests.grading import notebooks
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from grading import services
 from grading.models import Exercise, ExerciseDataFile, Submission
-from lyceums.factories import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

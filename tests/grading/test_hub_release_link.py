@@ -10,8 +10,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 
-from grading.factories import DEMO_NOTEBOOKS, ExerciseFactory
 from grading.hub_views import release_notebook
+from tests.factories import DEMO_NOTEBOOKS, ExerciseFactory
 from tests.grading import notebooks
 
 pytestmark = pytest.mark.django_db

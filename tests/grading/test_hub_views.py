@@ -121,7 +121,7 @@ def test_open_refuses_get_and_anonymous(client, exercise):
 
 
 def test_another_student_cannot_read_a_students_notebook(client, student, exercise, hub_down):
-    """Only people who may see the student (lms.scoping) get the read-only copy: a fellow student gets 403
+    """Only people who may see the student (lyceums.scoping) get the read-only copy: a fellow student gets 403
     before the hub is even asked."""
     other = User.objects.create_user(email="other@example.org", password="x" * 20)
     client.force_login(other)

@@ -33,7 +33,7 @@ def _output(nb) -> str:
 
 @pytest.mark.parametrize(
     "relative",
-    ["grading/demo_notebooks", "lms/settings/base.py", "var", "pyproject.toml"],
+    ["demo/notebooks", "lms/settings/base.py", "var", "pyproject.toml"],
 )
 def test_student_code_cannot_see_the_project_files(relative):
     """Instructor notebooks shipped with the project, the settings and var/ are hidden from student code."""

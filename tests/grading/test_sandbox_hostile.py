@@ -13,8 +13,8 @@ import psutil
 import pytest
 
 from grading.engines.nbgrader_engine import NbgraderEngine
-from grading.factories import demo_notebook
 from grading.sandbox import Limits, SandboxConfig, isolation_command
+from tests.factories import demo_notebook
 from tests.grading import notebooks
 
 pytestmark = pytest.mark.engine

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from grading import services
 from grading.engines import CellResult, GradeResult
-from grading.factories import ExerciseFactory, UserFactory
 from grading.models import CellGrade, Exercise, Submission, SubmissionEvent
+from tests.factories import ExerciseFactory, UserFactory
 from tests.grading import notebooks
 
 pytestmark = pytest.mark.django_db
@@ -127,8 +127,8 @@ def test_counting_score_reaches_course_completion(queued):
     worse later attempt does not lower it under the best-attempt policy."""
     from django.test import TestCase
 
-    from courses.factories import LessonPageFactory, exercise_block
     from courses.models import ActivityResult
+    from tests.factories import LessonPageFactory, exercise_block
 
     exercise = ExerciseFactory()
     lesson = LessonPageFactory(body=[exercise_block(exercise_id=exercise.pk)])

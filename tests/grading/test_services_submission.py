@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from grading import services
-from grading.factories import ExerciseFactory, UserFactory
 from grading.models import Submission, SubmissionEvent
+from tests.factories import ExerciseFactory, UserFactory
 from tests.grading import notebooks
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from courses.factories import EnrolmentFactory, LessonPageFactory, exercise_block
-from grading.factories import ExerciseFactory, UserFactory
 from grading.models import Submission
+from tests.factories import EnrolmentFactory, ExerciseFactory, LessonPageFactory, UserFactory, exercise_block
 from tests.grading import notebooks
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +139,7 @@ def test_hidden_tests_show_neither_result_nor_points_to_the_learner(client):
     from django.utils import timezone
 
     from grading.models import CellGrade
-    from lyceums.factories import GroupMembershipFactory, StaffAssignmentFactory, StudyGroupFactory
+    from tests.factories import GroupMembershipFactory, StaffAssignmentFactory, StudyGroupFactory
 
     exercise = ExerciseFactory(
         deadline=timezone.now() + dt.timedelta(days=7),

@@ -11,9 +11,8 @@ from django.urls import reverse
 
 from grading import services
 from grading.engines import CellResult, GradeResult
-from grading.factories import ExerciseFactory
 from grading.models import GradeOverride, Submission
-from lyceums.factories import GroupMembershipFactory, StudyGroupFactory, UserFactory
+from tests.factories import ExerciseFactory, GroupMembershipFactory, StudyGroupFactory, UserFactory
 from tests.grading import notebooks
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 
 from courses.models import Enrolment
-from lyceums.factories import make_course, make_track
 from lyceums.models import LyceumStats
+from tests.factories import make_course, make_track
 from tests.services import require_postgres
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]

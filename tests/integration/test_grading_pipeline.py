@@ -14,9 +14,8 @@ import pytest
 import requests
 from django.conf import settings
 
-from grading.factories import ExerciseFactory
 from grading.models import CellGrade, Submission, SubmissionEvent
-from lyceums.factories import UserFactory
+from tests.factories import ExerciseFactory, UserFactory
 from tests.grading import notebooks
 from tests.integration.celery_worker import celery_app_routed_to, running_worker
 from tests.services import redis_url, require_postgres

@@ -21,10 +21,10 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management import call_command
 
-from grading.factories import ExerciseFactory, demo_notebook
 from grading.hub import HubClient, HubUnavailable, hub_username
 from grading.models import Submission
 from lms.models import User
+from tests.factories import ExerciseFactory, demo_notebook
 from tests.integration.celery_worker import celery_app_routed_to, running_worker
 from tests.services import redis_url, unavailable
 

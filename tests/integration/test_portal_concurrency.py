@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from courses.factories import CoursePageFactory, EnrolmentFactory, UserFactory
 from courses.models import Certificate, Enrolment
 from courses.services import certificate_issue, enrolment_create
+from tests.factories import CoursePageFactory, EnrolmentFactory, UserFactory
 from tests.services import require_postgres, services_required
 
 pytestmark = [

@@ -9,7 +9,9 @@ import pytest
 from django.utils import timezone
 
 from courses.models import CoursePage, Enrolment
-from lyceums.factories import (
+from lyceums.models import Region, StaffAssignment
+from lyceums.services import stats_refresh
+from tests.factories import (
     GroupMembershipFactory,
     LyceumFactory,
     StaffAssignmentFactory,
@@ -18,8 +20,6 @@ from lyceums.factories import (
     make_course,
     make_track,
 )
-from lyceums.models import Region, StaffAssignment
-from lyceums.services import stats_refresh
 from tests.services import ensure_reference_regions
 
 

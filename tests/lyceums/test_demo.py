@@ -6,7 +6,7 @@ import pytest
 
 from courses.demo import seed_courses
 from courses.models import Enrolment
-from lms import scoping
+from lyceums import scoping
 from lyceums.demo import seed_network
 from lyceums.models import GroupMembership, Lyceum, LyceumStats, StaffAssignment
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from courses.models import Enrolment
-from lyceums.factories import GroupMembershipFactory, make_course
 from lyceums.services import group_enrol
+from tests.factories import GroupMembershipFactory, make_course
 
 
 def test_teacher_enrols_group_with_placement_snapshot(client, network):

@@ -142,7 +142,7 @@ def test_xlsx_with_english_headers(network):
 
 def test_teacher_imports_only_into_their_lyceum(network):
     """A teacher may import into their own lyceum, not into another one of the municipality."""
-    from lyceums.factories import LyceumFactory
+    from tests.factories import LyceumFactory
 
     other = LyceumFactory(region=network.kazan)
     data = roster(

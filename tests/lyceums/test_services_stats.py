@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from courses.models import CoursePage, Enrolment
 from lyceums import selectors
-from lyceums.factories import LyceumFactory, UserFactory, make_course, make_track
 from lyceums.models import Lyceum, LyceumMonthStats, LyceumStats, LyceumTrackStats, Region
 from lyceums.services import stats_refresh
+from tests.factories import LyceumFactory, UserFactory, make_course, make_track
 
 NOW = timezone.make_aware(dt.datetime(2026, 11, 20, 12, 0))
 

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from courses.models import CoursePage, Enrolment
 from lyceums import tasks
-from lyceums.factories import GroupMembershipFactory, make_course
 from lyceums.models import LyceumMonthStats, LyceumStats
 from lyceums.selectors import group_learner_rows
 from lyceums.services import group_enrol, plan_set, stats_refresh
+from tests.factories import GroupMembershipFactory, make_course
 
 
 def _enrol(user, course, lyceum, **fields):

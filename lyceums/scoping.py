@@ -1,8 +1,8 @@
 """The one place that decides which records a user may see.
 
 Every view, API endpoint, export and admin listing asks this module for a queryset and never filters by
-role itself. The territorial models live in the `lyceums` app; they are looked up through the app
-registry so that `lms` imports no other app.
+role itself. Apps below `lyceums` (`courses`) ask the same questions through `user.has_perm` and the
+authentication backend in `lyceums.permissions`, which answers from here.
 
 Roles:
 - republic administrator (a superuser, or a `republic_admin` staff assignment): everything;
@@ -15,20 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db.models import Manager, Model, Q, QuerySet
+
+from .models import ImportJob, Lyceum, Region, StaffAssignment, StudyGroup
 
 ROLE_REPUBLIC_ADMIN = "republic_admin"
 ROLE_COORDINATOR = "coordinator"
 ROLE_TEACHER = "teacher"
 
 
-def _model(name: str) -> type[Model]:
-    return apps.get_model("lyceums", name)
-
-
 def _assignments(user) -> QuerySet:
-    return _model("StaffAssignment").objects.filter(user=user, user__is_active=True)
+    return StaffAssignment.objects.filter(user=user, user__is_active=True)
 
 
 def _roles(user) -> frozenset[str]:
@@ -40,7 +38,7 @@ def _roles(user) -> frozenset[str]:
     roles = user.__dict__.get("_scoping_roles")
     if roles is None:
         roles = set(_assignments(user).values_list("role", flat=True).distinct())
-        if ROLE_TEACHER not in roles and _model("StudyGroup").objects.filter(teachers=user).exists():
+        if ROLE_TEACHER not in roles and StudyGroup.objects.filter(teachers=user).exists():
             roles.add(ROLE_TEACHER)
         roles = user.__dict__["_scoping_roles"] = frozenset(roles)
     return roles
@@ -80,7 +78,7 @@ def visible_regions(user) -> QuerySet:
     """Municipalities whose numbers the user may see."""
     return _scoped(
         user,
-        _model("Region"),
+        Region,
         lambda regions: regions.filter(
             staff_assignments__user=user, staff_assignments__role=ROLE_COORDINATOR
         ).distinct(),
@@ -91,7 +89,7 @@ def visible_lyceums(user) -> QuerySet:
     """Lyceums the user may see: all of their regions for a coordinator, their own for a teacher."""
     return _scoped(
         user,
-        _model("Lyceum"),
+        Lyceum,
         lambda lyceums: lyceums.filter(
             Q(region__in=visible_regions(user))
             | Q(staff_assignments__user=user, staff_assignments__role=ROLE_TEACHER)
@@ -104,7 +102,7 @@ def visible_groups(user) -> QuerySet:
     """Study groups: every group of a coordinator's regions, only the taught groups for a teacher."""
     return _scoped(
         user,
-        _model("StudyGroup"),
+        StudyGroup,
         lambda groups: groups.filter(
             Q(lyceum__region__in=visible_regions(user)) | Q(teachers=user)
         ).distinct(),
@@ -113,7 +111,6 @@ def visible_groups(user) -> QuerySet:
 
 def visible_learners(user) -> QuerySet:
     """People whose learning records the user may see; a student sees only themself."""
-    from django.contrib.auth import get_user_model
 
     def restrict(users: Manager) -> QuerySet:
         group_ids = visible_groups(user).values("pk")
@@ -147,7 +144,7 @@ def can_see_dashboards(user) -> bool:
 def stats_lyceums(user) -> QuerySet:
     """Lyceums whose statistics the user may see: those of the municipalities they coordinate (all
     for a republic administrator). A teacher sees their groups, not their lyceum's totals."""
-    return _model("Lyceum").objects.filter(region__in=visible_regions(user).values("pk"))
+    return Lyceum.objects.filter(region__in=visible_regions(user).values("pk"))
 
 
 def importable_lyceums(user) -> QuerySet:
@@ -155,7 +152,7 @@ def importable_lyceums(user) -> QuerySet:
     lyceums (by assignment), everything for a republic administrator."""
     return _scoped(
         user,
-        _model("Lyceum"),
+        Lyceum,
         lambda lyceums: lyceums.filter(
             Q(region__in=visible_regions(user).values("pk"))
             | Q(pk__in=_assignments(user).filter(role=ROLE_TEACHER).values("lyceum_id"))
@@ -169,14 +166,4 @@ def can_import(user) -> bool:
 
 def visible_import_jobs(user) -> QuerySet:
     """Import jobs: one's own, and for a republic administrator every job."""
-    return _scoped(user, _model("ImportJob"), lambda jobs: jobs.filter(created_by=user))
-
-
-def visible_enrolments(user) -> QuerySet:
-    """Enrolments the user may see: their own, their visible learners', and those snapshotted in a
-    municipality they coordinate."""
-    return _scoped(
-        user,
-        apps.get_model("courses", "Enrolment"),
-        lambda enrolments: enrolments.filter(user__in=visible_learners(user).values("pk")),
-    )
+    return _scoped(user, ImportJob, lambda jobs: jobs.filter(created_by=user))

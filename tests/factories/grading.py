@@ -1,4 +1,4 @@
-"""Factories for grading records (tests and demo data)."""
+"""Exercises, built from the demo's instructor notebooks."""
 
 from __future__ import annotations
 
@@ -6,26 +6,16 @@ import uuid
 from pathlib import Path
 
 import factory
-from django.contrib.auth import get_user_model
 
-from .models import Exercise
+from grading.models import Exercise
+from grading.services import exercise_create
 
-DEMO_NOTEBOOKS = Path(__file__).with_name("demo_notebooks")
+DEMO_NOTEBOOKS = Path(__file__).resolve().parents[2] / "demo" / "notebooks"
 
 
 def demo_notebook(name: str = "web_html_functions") -> bytes:
     """The instructor notebook of a demo exercise, as bytes."""
     return (DEMO_NOTEBOOKS / f"{name}.ipynb").read_bytes()
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ("email",)
-
-    email = factory.Sequence(lambda n: f"learner{n}@example.org")
-    full_name = factory.Faker("name")
-    password = factory.django.Password("pw-for-tests-only")
 
 
 class ExerciseFactory(factory.django.DjangoModelFactory):
@@ -40,6 +30,4 @@ class ExerciseFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, notebook: str = "web_html_functions", **kwargs):
-        from .services import exercise_create
-
         return exercise_create(source=demo_notebook(notebook), **kwargs)

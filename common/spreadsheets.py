@@ -1,4 +1,4 @@
-"""Dashboard tables as CSV and XLSX, safe to open in a spreadsheet.
+"""Tables as CSV and XLSX, safe to open in a spreadsheet.
 
 A cell whose text starts with `=`, `+`, `-`, `@`, a tab or a carriage return is read by spreadsheet
 programs as a formula (CSV/formula injection); such text is prefixed with an apostrophe. Numbers are

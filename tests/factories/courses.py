@@ -1,5 +1,4 @@
-"""Factories for tests and demo data: people, the page tree (home → catalogue → track → course →
-lesson) and learning records.
+"""The page tree (home → catalogue → track → course → lesson), enrolments and lesson bodies.
 
 The page factories attach each new page under its parent with `add_child`, building the missing
 ancestors on the way: a `LessonPageFactory()` alone creates a home page (made the default site's root),
@@ -9,35 +8,21 @@ the catalogue, a track and a course.
 from __future__ import annotations
 
 import factory
-from django.apps import apps
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
-from .blocks import new_quiz_id
-from .models import CatalogPage, CoursePage, Enrolment, LessonPage, TrackPage
+from content.models import HomePage
+from courses.blocks import new_quiz_id
+from courses.models import CatalogPage, CoursePage, Enrolment, LessonPage, TrackPage
 
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-
-    email = factory.Sequence(lambda n: f"learner{n}@example.org")
-    full_name = factory.Faker("name", locale="ru_RU")
-    password = "password"  # noqa: S105 - test accounts only
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        return model_class.objects.create_user(*args, **kwargs)
+from .accounts import UserFactory
 
 
 def home_page() -> Page:
-    """The site's home page (a `content.HomePage`), created under the tree root and made the default
-    site's root page when there is none. Looked up through the app registry: `courses` does not import
-    `content`."""
-    HomePage = apps.get_model("content", "HomePage")
+    """The site's home page, created under the tree root and made the default site's root page when
+    there is none."""
     home = HomePage.objects.order_by("path").first()
     if home is None:
         root = Page.get_first_root_node()
@@ -157,6 +142,22 @@ def quiz_block(
             ],
         },
     }
+
+
+def make_track(*, code: str, title: str | None = None) -> TrackPage:
+    """The track with this code, created under the catalogue when missing."""
+    found = TrackPage.objects.filter(code=code).first()
+    if found:
+        return found
+    return TrackPageFactory(code=code, title=title or code, slug=f"track-{code}", summary=title or code)
+
+
+def make_course(*, track: TrackPage, slug: str, audience: str = CoursePage.Audience.STUDENTS) -> CoursePage:
+    """The course with this slug, created in the track when missing."""
+    found = CoursePage.objects.filter(slug=slug).first()
+    if found:
+        return found
+    return CoursePageFactory(parent=track, title=slug, slug=slug, summary=slug, audience=audience)
 
 
 def exercise_block(*, exercise_id: int) -> dict:
