@@ -38,6 +38,7 @@ test: install
 lint: .venv/.installed
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 check: .venv/.installed
 	$(PY) manage.py makemigrations --check --dry-run

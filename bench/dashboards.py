@@ -6,11 +6,11 @@ straight from the raw enrolments, in one process on the configured database (Pos
 
 Three ways to get a dashboard's numbers, each timed:
 - `naive`: the grouped queries over enrolments and exercise results that the statistics refresh runs
-  (`selectors.stats_aggregate`), limited to the dashboard's lyceums: what a dashboard without summary
+  (`stats.stats_aggregate`), limited to the dashboard's lyceums: what a dashboard without summary
   tables would have to do on every view;
-- `summary`: `selectors.dashboard_data`, reading the summary tables (a first view, or any view after
+- `summary`: `dashboards.dashboard_data`, reading the summary tables (a first view, or any view after
   the numbers changed);
-- `cached`: `selectors.dashboard_data_cached`, a repeat view (what a dashboard serves until the next
+- `cached`: `dashboards.dashboard_data_cached`, a repeat view (what a dashboard serves until the next
   refresh), with the configured cache (Redis when REDIS_URL is set).
 
 Prints one JSON object: p50/p95 in milliseconds for each, and naive/summary and naive/cached ratios.
@@ -39,7 +39,7 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from courses.models import Enrolment  # noqa: E402
-from lyceums import selectors  # noqa: E402
+from lyceums import dashboards, stats  # noqa: E402
 from lyceums.models import Lyceum, Region  # noqa: E402
 
 
@@ -47,23 +47,23 @@ def _lyceums(region: Region | None):
     return Lyceum.objects.all() if region is None else Lyceum.objects.filter(region=region)
 
 
-def naive(region: Region | None) -> selectors.StatsSummary:
+def naive(region: Region | None) -> stats.StatsSummary:
     """Every figure of the dashboard computed from the raw rows."""
     lyceum_regions = dict(_lyceums(region).values_list("pk", "region_id"))
-    return selectors.stats_aggregate(
+    return stats.stats_aggregate(
         now=timezone.now(), lyceum_regions=lyceum_regions, every_lyceum=region is None
     )
 
 
 def summary(region: Region | None) -> dict:
     regions = Region.objects.all() if region is None else None
-    return selectors.dashboard_data(lyceums=_lyceums(region), regions=regions)
+    return dashboards.dashboard_data(lyceums=_lyceums(region), regions=regions)
 
 
 def cached(region: Region | None) -> dict:
     regions = Region.objects.all() if region is None else None
     scope = "republic" if region is None else f"region:{region.code}"
-    return selectors.dashboard_data_cached(scope=scope, lyceums=_lyceums(region), regions=regions)
+    return dashboards.dashboard_data_cached(scope=scope, lyceums=_lyceums(region), regions=regions)
 
 
 def measure(function, runs: int) -> dict:

@@ -30,8 +30,8 @@ django.setup()
 import nbformat  # noqa: E402
 import nbgrader  # noqa: E402
 
+from demo.exercises import NOTEBOOKS as DEMO_NOTEBOOKS  # noqa: E402
 from grading.engines import get_engine  # noqa: E402
-from tests.factories import DEMO_NOTEBOOKS  # noqa: E402
 
 FILES = Path(nbgrader.__file__).parent / "tests" / "apps" / "files"
 

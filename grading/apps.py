@@ -12,6 +12,8 @@ class GradingConfig(AppConfig):
         from lms.navigation import register_nav_item
         from lyceums import scoping
 
+        from . import worker  # noqa: F401 - a grading worker self-tests its sandbox before consuming
+
         register_nav_item(
             label=_("Gradebook"), url_name="grading:gradebook", order=60, is_visible=scoping.is_staff_member
         )

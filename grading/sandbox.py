@@ -7,6 +7,11 @@ with an empty environment apart from a few harmless variables, in new network an
 the whole notebook (the runner enforces one per cell), reads at most a capped amount of output, kills
 everything the sandbox uid left behind, and then checks what came back: the returned notebook must
 have exactly the cells it was given, with the same sources and types; only outputs are taken from it.
+
+Isolation (new user — when not root —, mount, network and PID namespaces) is required when
+`GRADING_SANDBOX_REQUIRE_ISOLATION` is true (always in production): without it `run_notebook` refuses
+to run anything. `self_test` checks, with a probe notebook, that a sandbox started here really is
+confined; a grading worker runs it at start (`grading.worker`).
 """
 
 from __future__ import annotations
@@ -17,13 +22,16 @@ import fcntl
 import json
 import logging
 import os
+import secrets
 import shutil
+import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -76,7 +84,9 @@ class SandboxConfig:
         self.slot_dir = self.slot_dir or DEFAULT_SLOT_DIR
 
     hide: list[str] = field(default_factory=list)
-    require_isolation: bool = False
+    # Refuse to run student code without namespaces (see the module docstring). Only a development
+    # machine may turn this off, and then student code runs with the worker's view of the machine.
+    require_isolation: bool = True
 
     @classmethod
     def from_settings(cls) -> SandboxConfig:
@@ -101,7 +111,7 @@ class SandboxConfig:
             slots=getattr(settings, "GRADING_SANDBOX_SLOTS", 32),
             slot_dir=str(getattr(settings, "GRADING_SANDBOX_SLOT_DIR", "") or DEFAULT_SLOT_DIR),
             hide=hide,
-            require_isolation=getattr(settings, "GRADING_SANDBOX_REQUIRE_ISOLATION", False),
+            require_isolation=getattr(settings, "GRADING_SANDBOX_REQUIRE_ISOLATION", True),
         )
 
     @classmethod
@@ -119,22 +129,31 @@ def _django_configured() -> bool:
 
 
 @cache
-def isolation_command() -> list[str] | None:
-    """The `unshare` prefix that gives a new network and mount namespace here, or None."""
+def isolation_status() -> tuple[list[str] | None, str]:
+    """The `unshare` prefix that starts a command in new network, mount and PID namespaces here (with
+    a /proc of its own; a new user namespace too when not root), or None with the reason it cannot."""
     unshare = shutil.which("unshare")
     if not unshare:
-        return None
-    candidates = [[unshare, "--net", "--mount", "--propagation", "private"]]
+        return None, "the unshare command is not installed"
+    prefix = [unshare, "--net", "--mount", "--propagation", "private"]
     if os.geteuid() != 0:
-        candidates = [[unshare, "--user", "--map-root-user", "--net", "--mount", "--propagation", "private"]]
-    for prefix in candidates:
-        try:
-            done = subprocess.run([*prefix, "true"], capture_output=True, timeout=10, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if done.returncode == 0:
-            return prefix
-    return None
+        prefix = [unshare, "--user", "--map-root-user", *prefix[1:]]
+    # --kill-child: when the worker kills unshare (a timeout), the namespace's first process dies and
+    # the kernel kills everything else in the namespace with it.
+    prefix += ["--pid", "--fork", "--kill-child", "--mount-proc"]
+    try:
+        done = subprocess.run([*prefix, "true"], capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"unshare could not be run: {type(exc).__name__}"
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        return None, f"unshare cannot create the namespaces: {detail[-1] if detail else done.returncode}"
+    return prefix, ""
+
+
+def isolation_command() -> list[str] | None:
+    """The `unshare` prefix of `isolation_status`, or None when namespaces are unavailable here."""
+    return isolation_status()[0]
 
 
 @contextlib.contextmanager
@@ -229,11 +248,15 @@ def run_notebook(
     """Execute *nb* in the sandbox and return it with the outputs the sandbox produced."""
     limits = limits or Limits()
     config = config or SandboxConfig()
-    prefix = isolation_command()
+    prefix, why = isolation_status()
     if prefix is None and config.require_isolation:
-        raise SandboxError("network and mount isolation (unshare) is not available on this machine")
+        logger.error("grading refused: the sandbox cannot isolate student code here (%s)", why)
+        raise SandboxError(
+            "The grader cannot isolate student code on this machine, so it did not run the notebook. "
+            "The grading service needs fixing; the submission can be graded again afterwards."
+        )
     if prefix is None:
-        logger.warning("grading sandbox runs without network and mount isolation: unshare is unavailable")
+        logger.warning("grading sandbox runs WITHOUT isolation (development only): %s", why)
 
     with _slot(config) as uid, tempfile.TemporaryDirectory(prefix="itl-grade-") as workdir:
         job = {
@@ -344,3 +367,157 @@ def merge_outputs(sent: NotebookNode, returned) -> NotebookNode:
     except nbformat.ValidationError as exc:
         raise SandboxError(f"the executed notebook is not valid: {str(exc)[:300]}") from None
     return merged
+
+
+# ---------------------------------------------------------------------------------------------------
+# Self-test
+
+SELF_TEST_MARK = "ITL-SANDBOX-SELF-TEST "
+SELF_TEST_PROBE = """
+import json, os, socket
+token, port, targets, name = {token!r}, {port!r}, {targets!r}, {name!r}
+report = {{"interfaces": sorted(n for _, n in socket.if_nameindex()), "connected": False}}
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    report["connected"] = True
+except OSError:
+    pass
+seen, read_environ = [], []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    for part, found in (("cmdline", seen), ("environ", read_environ)):
+        try:
+            with open(f"/proc/{{pid}}/{{part}}", "rb") as fh:
+                if token.encode() in fh.read():
+                    found.append(pid)
+        except OSError:
+            pass
+report["seen"], report["read_environ"] = seen, read_environ
+report["wrote"] = []
+for target in targets:
+    try:
+        with open(os.path.join(target, name), "x") as fh:
+            fh.write("written from the grading sandbox")
+        report["wrote"].append(target)
+    except OSError:
+        pass
+print({mark!r} + json.dumps(report))
+"""
+
+
+@dataclass
+class IsolationReport:
+    """What `self_test` found: `ok` when the sandbox is confined, otherwise the problems, in words an
+    operator can act on."""
+
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.problems)
+
+
+def _self_test_targets(project_dir: str | None) -> list[str]:
+    """Directories the probe must not be able to write to: the project, the runner's directory and
+    the Python installation."""
+    candidates = [
+        project_dir,
+        str(RUNNER.parent),
+        sys.prefix,
+        sys.base_prefix,
+        sysconfig.get_paths()["purelib"],
+    ]
+    targets = []
+    for path in candidates:
+        if path and os.path.isdir(path) and os.path.realpath(path) not in targets:
+            targets.append(os.path.realpath(path))
+    return targets
+
+
+def self_test(
+    *,
+    config: SandboxConfig | None = None,
+    limits: Limits | None = None,
+    project_dir: str | None = None,
+    targets: list[str] | None = None,
+) -> IsolationReport:
+    """Run a probe notebook in the sandbox and check that it is confined: it has no network (only a
+    loopback of its own, no way to the worker's), sees none of the worker's processes (neither their
+    command lines nor their environments, where the secrets are) and cannot write to the project or
+    the Python installation (or to *targets*, when given). A witness process of the worker's user
+    carries a random token in its command line and environment for the probe to look for. Never
+    raises."""
+    config = config or SandboxConfig.from_settings_or_default()
+    limits = limits or Limits(notebook_seconds=60, cell_seconds=30)
+    if project_dir is None and _django_configured():
+        from django.conf import settings
+
+        project_dir = str(settings.BASE_DIR)
+    prefix, why = isolation_status()
+    if prefix is None:
+        return IsolationReport(ok=False, problems=[f"no isolation: {why}"])
+    token = secrets.token_hex(16)
+    name = f".itl-sandbox-self-test-{token}"
+    targets = targets if targets is not None else _self_test_targets(project_dir)
+    problems: list[str] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    witness = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()", token],
+        stdin=subprocess.PIPE,
+        env={**_scrubbed_env(), "ITL_SANDBOX_WITNESS": token},
+    )
+    source = SELF_TEST_PROBE.format(
+        token=token, port=listener.getsockname()[1], targets=targets, name=name, mark=SELF_TEST_MARK
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells.append(nbformat.v4.new_code_cell(source))
+    report = None
+    try:
+        executed = run_notebook(nb, limits=limits, config=replace(config, require_isolation=True))
+        for output in executed.cells[0].get("outputs", []):
+            for line in str(output.get("text", "")).splitlines():
+                if line.startswith(SELF_TEST_MARK):
+                    report = json.loads(line[len(SELF_TEST_MARK) :])
+        if report is None:
+            errors = [o.get("evalue", "") for o in executed.cells[0].get("outputs", []) if o.get("ename")]
+            problems.append(f"the probe did not finish: {'; '.join(errors)[:300] or 'no output'}")
+    except (SandboxError, ValueError) as exc:
+        problems.append(f"the probe did not run: {str(exc)[:300]}")
+    except Exception as exc:  # noqa: BLE001 - a self-test reports, never crashes the worker
+        logger.exception("sandbox self-test failed")
+        problems.append(f"the probe did not run: {type(exc).__name__}")
+    finally:
+        witness.kill()
+        witness.wait()
+        witness.stdin.close()
+        listener.setblocking(False)
+        try:
+            listener.accept()[0].close()
+            reached = True
+        except OSError:
+            reached = False
+        listener.close()
+        written = []
+        for target in targets:
+            path = os.path.join(target, name)
+            if os.path.lexists(path):
+                written.append(target)
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+    if report is not None:
+        outside = [i for i in report.get("interfaces", []) if i != "lo"]
+        if outside:
+            problems.append(f"the sandbox has network interfaces: {', '.join(outside)}")
+        if report.get("connected") or reached:
+            problems.append("the sandbox reached a port on the worker's loopback interface")
+        if report.get("read_environ"):
+            problems.append("the sandbox can read the environment (the secrets) of the worker's processes")
+        elif report.get("seen"):
+            problems.append("the sandbox can see the worker's processes (no PID namespace)")
+        written = sorted(set(written) | set(report.get("wrote", [])))
+    if written:
+        problems.append(f"the sandbox can write to {', '.join(written)}")
+    return IsolationReport(ok=not problems, problems=problems)

@@ -6,9 +6,11 @@ Protocol: a JSON job on stdin {"notebook": {...}, "files": {name: base64}, "limi
 on the file descriptor "result_fd". Everything the student's code can do happens after this process
 has confined itself:
 
-1. (inside the fresh mount and network namespaces `unshare` gave it) a private tmpfs on /tmp, /var/tmp
-   and /dev/shm, empty read-only tmpfs over every directory in "hide" (private media, the database,
-   secrets), and the loopback interface up so the kernel can talk to this process;
+1. (inside the fresh mount, network and PID namespaces `unshare` gave it, as the first process of
+   its PID namespace) a private tmpfs on /tmp, /var/tmp and /dev/shm, empty read-only tmpfs over
+   every directory in "hide" (private media, the database, secrets), the Python installation and
+   the runner's directory ("keep") bound read-only, and the loopback interface up so the kernel can
+   talk to this process;
 2. the notebook and its data files written to a new directory on that tmpfs;
 3. privileges dropped to the sandbox uid (when started as root), resource limits set, this process made
    non-dumpable so same-uid code cannot read its memory or file descriptors;
@@ -24,6 +26,7 @@ import ctypes.util
 import fcntl
 import json
 import os
+import re
 import resource
 import socket
 import struct
@@ -34,8 +37,22 @@ MS_RDONLY = 1
 MS_NOSUID = 2
 MS_NODEV = 4
 MS_REMOUNT = 32
+MS_NOEXEC = 8
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
 MS_BIND = 4096
 MS_REC = 16384
+MS_RELATIME = 1 << 21
+# statvfs flags of a mount -> the mount flags a read-only remount must repeat: in a user namespace
+# the kernel refuses a remount that would clear a flag the outer namespace set.
+KEPT_MOUNT_FLAGS = {
+    os.ST_NOSUID: MS_NOSUID,
+    os.ST_NODEV: MS_NODEV,
+    os.ST_NOEXEC: MS_NOEXEC,
+    os.ST_NOATIME: MS_NOATIME,
+    os.ST_NODIRATIME: MS_NODIRATIME,
+    os.ST_RELATIME: MS_RELATIME,
+}
 PR_SET_DUMPABLE = 4
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
@@ -60,6 +77,28 @@ def _loopback_up() -> None:
         fcntl.ioctl(sock.fileno(), SIOCSIFFLAGS, struct.pack("16sH14s", b"lo", flags | IFF_UP, b"\x00" * 14))
     finally:
         sock.close()
+
+
+def _mount_points_under(path: str) -> list[str]:
+    """Mount points at or below *path* in this mount namespace, outermost first."""
+    found = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as fh:
+        for line in fh:
+            # Spaces, tabs, newlines and backslashes in a mount point are written as octal escapes.
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+            if point == path or point.startswith(path.rstrip("/") + "/"):
+                found.append(point)
+    return sorted(set(found), key=len)
+
+
+def bind_read_only(libc, path: str) -> None:
+    """Bind *path* onto itself and make it, and every mount below it, read-only: code in the sandbox
+    can run the Python installation but not change it (a `.pth` file there would run in the grader)."""
+    _mount(libc, path, path, "", MS_BIND | MS_REC)
+    for point in _mount_points_under(path):
+        flags = os.statvfs(point).f_flag
+        kept = sum(ms for st, ms in KEPT_MOUNT_FLAGS.items() if flags & st)
+        _mount(libc, "none", point, "", MS_REMOUNT | MS_BIND | MS_RDONLY | kept)
 
 
 def confine_filesystem(job: dict) -> str:
@@ -125,6 +164,9 @@ def confine_filesystem(job: dict) -> str:
                 MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
                 "size=64k,mode=755",
             )
+    for kept in sorted(set(keep), key=len):
+        if os.path.isdir(kept):
+            bind_read_only(libc, kept)
     workdir = "/tmp/work"  # noqa: S108 - on the private tmpfs mounted above
     os.mkdir(workdir, 0o700)
     return workdir
@@ -226,6 +268,10 @@ def main() -> int:
     result = os.fdopen(result_fd, "w", encoding="utf-8")
     try:
         if job.get("isolated"):
+            if os.getpid() != 1:
+                # Not the first process of a new PID namespace: student code could see and signal the
+                # grader's processes. Refuse rather than run half-confined.
+                raise RuntimeError("the sandbox has no PID namespace of its own")
             workdir = confine_filesystem(job)
             _loopback_up()
         else:

@@ -294,6 +294,17 @@ def _claim(submission_id: int) -> Submission | None:
         and not _lease_is_dead(submission.lease_owner)
     ):
         raise LeaseHeld((submission.lease_expires_at - now).total_seconds())
+    if submission.grading_runs >= settings.GRADING_MAX_RUNS_PER_SUBMISSION:
+        if submission.state == Submission.State.FAILED:
+            return None  # a late duplicate delivery: the failure recorded stands
+        # The runs so far ended without a result (a worker lost mid-run, say): stop rather than let this
+        # notebook take down worker after worker.
+        error = _(
+            "Grading was stopped after %(runs)d runs that ended without a result (a grading worker lost "
+            "while running this notebook, for example). A teacher can grade the submission again."
+        ) % {"runs": submission.grading_runs}
+        submission_store_result(submission_id=submission_id, result=GradeResult(status="error", error=error))
+        return None
     previous = submission.state
     submission.state = Submission.State.GRADING
     submission.lease_owner = _lease_owner()
@@ -482,7 +493,8 @@ def submission_regrade(*, submission: Submission) -> Submission:
     previous = locked.state
     locked.state = Submission.State.QUEUED
     locked.queued_at = timezone.now()
-    locked.save(update_fields=["state", "queued_at"])
+    locked.grading_runs = 0  # a teacher's regrade starts a new count of runs
+    locked.save(update_fields=["state", "queued_at", "grading_runs"])
     _record(locked, previous, Submission.State.QUEUED, "regrade")
     transaction.on_commit(lambda: _grade_later(locked.pk))
     return locked

@@ -23,7 +23,7 @@ urlpatterns = [
     path("learning/", include("courses.urls")),
     path("network/", include("lyceums.urls")),
     path("exercises/", include("grading.urls")),
-    path("hub/", include("grading.hub_urls")),
+    path("hub/", include("hub.urls")),
 ]
 
 if settings.DEBUG:

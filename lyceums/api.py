@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import scoping, selectors
+from . import dashboards, scoping
 from .models import Region
 
 
@@ -48,7 +48,7 @@ class RegionStatsView(APIView):
     def get(self, request: Request) -> Response:
         if not scoping.can_see_dashboards(request.user):
             raise PermissionDenied(_("Statistics are for coordinators and administrators."))
-        rows = selectors.region_rows(regions=scoping.visible_regions(request.user))
+        rows = dashboards.region_rows(regions=scoping.visible_regions(request.user))
         return Response(RegionStatsSerializer(rows, many=True).data)
 
 
@@ -60,7 +60,7 @@ class RegionLyceumStatsView(APIView):
         region = get_object_or_404(Region, code=code)
         if not scoping.can_see_region(request.user, region):
             raise PermissionDenied(_("This municipality is outside your scope."))
-        rows = selectors.lyceum_rows(lyceums=scoping.stats_lyceums(request.user).filter(region=region))
+        rows = dashboards.lyceum_rows(lyceums=scoping.stats_lyceums(request.user).filter(region=region))
         return Response(StatsSerializer(rows, many=True).data)
 
 

@@ -248,7 +248,7 @@ class ImportJob(models.Model):
 
 class LyceumStats(models.Model):
     """Pre-aggregated totals of one lyceum (student courses, plus teacher retraining), rebuilt by
-    `lyceums.services.stats_refresh`. Dashboards read these rows, never the enrolments."""
+    `lyceums.stats.stats_refresh`. Dashboards read these rows, never the enrolments."""
 
     lyceum = models.OneToOneField(Lyceum, on_delete=models.CASCADE, related_name="stats")
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="lyceum_stats")

@@ -6,12 +6,12 @@ from functools import partial
 
 from django.db import transaction
 
+from .stats import stats_refresh_schedule
+
 
 def enrolment_changed_refresh_stats(sender, *, enrolment, **kwargs) -> None:
     """An enrolment in a lyceum changed: refresh that lyceum's dashboard numbers shortly after commit.
     If the broker is down the change still commits (the failure is logged) and beat catches up."""
     if enrolment.lyceum_id is None:
         return
-    from .services import stats_refresh_schedule
-
     transaction.on_commit(partial(stats_refresh_schedule, lyceum_ids=[enrolment.lyceum_id]), robust=True)

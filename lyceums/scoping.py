@@ -160,6 +160,54 @@ def importable_lyceums(user) -> QuerySet:
     )
 
 
+def importable_teacher_lyceums(user) -> QuerySet:
+    """Lyceums the user may import teachers into: those of the municipalities they coordinate (every
+    lyceum for a republic administrator). A teacher imports students only."""
+    return _scoped(
+        user, Lyceum, lambda lyceums: lyceums.filter(region__in=visible_regions(user).values("pk"))
+    )
+
+
+def importable_people(user) -> QuerySet:
+    """Existing accounts an import by the user may attach to a lyceum or group; a roster naming
+    anyone else is refused for that row.
+
+    A republic administrator may attach anyone. Anyone else may attach the learners they see and the
+    learners of the lyceums they import into (members of those lyceums' groups, people enrolled
+    through them), but no staff account — except that a coordinator may attach the teachers and
+    coordinators of their municipalities. Staff accounts are people with a staff assignment, people
+    teaching a group, users of the administration site and superusers; superusers and republic
+    administrators are attached only by a republic administrator."""
+
+    def restrict(users: Manager) -> QuerySet:
+        lyceums = importable_lyceums(user).values("pk")
+        regions = visible_regions(user).values("pk")
+        learners = users.filter(
+            Q(pk__in=visible_learners(user).values("pk"))
+            | Q(group_memberships__group__lyceum__in=lyceums)
+            | Q(enrolments__lyceum__in=lyceums)
+        ).values("pk")
+        staff = users.filter(
+            Q(is_superuser=True)
+            | Q(is_staff=True)
+            | Q(staff_assignments__isnull=False)
+            | Q(taught_groups__isnull=False)
+        ).values("pk")
+        colleagues = users.filter(
+            Q(staff_assignments__role=ROLE_TEACHER, staff_assignments__lyceum__region__in=regions)
+            | Q(staff_assignments__role=ROLE_COORDINATOR, staff_assignments__region__in=regions)
+            | Q(taught_groups__lyceum__region__in=regions)
+        ).values("pk")
+        privileged = users.filter(
+            Q(is_superuser=True) | Q(staff_assignments__role=ROLE_REPUBLIC_ADMIN)
+        ).values("pk")
+        return users.filter((Q(pk__in=learners) & ~Q(pk__in=staff)) | Q(pk__in=colleagues)).exclude(
+            pk__in=privileged
+        )
+
+    return _scoped(user, get_user_model(), restrict)
+
+
 def can_import(user) -> bool:
     return importable_lyceums(user).exists()
 

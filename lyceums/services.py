@@ -1,107 +1,32 @@
-"""Writes for the lyceum network: statistics refresh, enrolment plans, group enrolment."""
+"""Writes for the lyceum network: enrolment plans, the weekly reports, roster import, group enrolment.
+The dashboards' summary tables are refreshed by `lyceums.stats`."""
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
-from collections.abc import Iterable
-
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.spreadsheets import to_xlsx
 from courses.models import CoursePage, Enrolment, TrackPage
+from courses.services import enrolment_create
 
-from . import selectors
+from . import scoping
+from .dashboards import dashboard_data
+from .exports import dashboard_tables
+from .imports import import_progress_key
 from .models import (
     EnrolmentPlan,
     GroupMembership,
     ImportJob,
     Lyceum,
-    LyceumMonthStats,
-    LyceumStats,
-    LyceumTrackStats,
     StaffAssignment,
     StudyGroup,
 )
-
-
-@transaction.atomic
-def stats_refresh(*, now: dt.datetime | None = None, lyceum_ids: Iterable[int] | None = None) -> int:
-    """Rebuild the summary rows the dashboards read (`LyceumStats`, `LyceumTrackStats`,
-    `LyceumMonthStats`) — of every lyceum, or only of `lyceum_ids` — and swap them in one transaction:
-    readers see either the old or the new numbers, never a mix. The lyceum rows are locked first, so
-    two refreshes of the same lyceum run one after the other. Returns the number of lyceums
-    refreshed."""
-    now = now or timezone.now()
-    lyceums = Lyceum.objects.order_by("pk")
-    if lyceum_ids is not None:
-        lyceums = lyceums.filter(pk__in=sorted(set(lyceum_ids)))
-    lyceum_regions = dict(lyceums.select_for_update().values_list("pk", "region_id"))
-    summary = selectors.stats_aggregate(
-        now=now, lyceum_regions=lyceum_regions, every_lyceum=lyceum_ids is None
-    )
-    for model in (LyceumStats, LyceumTrackStats, LyceumMonthStats):
-        stale = model.objects.all()
-        if lyceum_ids is not None:
-            stale = stale.filter(lyceum_id__in=list(lyceum_regions))
-        stale.delete()
-    LyceumStats.objects.bulk_create(
-        [LyceumStats(**row, refreshed_at=now) for row in summary.lyceums], batch_size=1000
-    )
-    LyceumTrackStats.objects.bulk_create([LyceumTrackStats(**row) for row in summary.tracks], batch_size=1000)
-    LyceumMonthStats.objects.bulk_create([LyceumMonthStats(**row) for row in summary.months], batch_size=1000)
-    stats_version_bump()
-    return len(summary.lyceums)
-
-
-def stats_version_bump() -> None:
-    """Invalidate every cached dashboard: at once (so the same process sees new numbers) and again
-    after the current transaction commits (so a reader that cached the old rows while it ran is not
-    served them afterwards)."""
-    from django.core.cache import cache
-
-    def bump() -> None:
-        cache.set(selectors.STATS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-
-    bump()
-    transaction.on_commit(bump)
-
-
-def _stats_pending_key(lyceum_id: int) -> str:
-    return f"lyceums:stats-pending:{lyceum_id}"
-
-
-def stats_refresh_schedule(*, lyceum_ids: Iterable[int]) -> list[int]:
-    """Ask for these lyceums' summary rows to be refreshed in `LYCEUM_STATS_DEBOUNCE_SECONDS`. Requests
-    for a lyceum that already has a refresh pending are dropped, so a burst of enrolments (a whole
-    group) costs one refresh. Call after the change has committed. Returns the lyceums scheduled."""
-    from django.conf import settings
-    from django.core.cache import cache
-
-    from .tasks import stats_refresh_lyceums_task
-
-    delay = settings.LYCEUM_STATS_DEBOUNCE_SECONDS
-    # The marker outlives the countdown, so a lost task only delays the numbers until it expires.
-    fresh = sorted(pk for pk in set(lyceum_ids) if cache.add(_stats_pending_key(pk), 1, timeout=delay + 300))
-    if fresh:
-        try:
-            stats_refresh_lyceums_task.apply_async(kwargs={"lyceum_ids": fresh}, countdown=delay)
-        except Exception:
-            # Not queued (broker down): let the next change try again instead of waiting for expiry.
-            cache.delete_many([_stats_pending_key(pk) for pk in fresh])
-            raise
-    return fresh
-
-
-def stats_refresh_pending(*, lyceum_ids: list[int]) -> int:
-    """Run a scheduled refresh: clear the pending markers first (a change arriving while this runs
-    schedules another refresh), then rebuild these lyceums' rows."""
-    from django.core.cache import cache
-
-    cache.delete_many([_stats_pending_key(pk) for pk in lyceum_ids])
-    return stats_refresh(lyceum_ids=lyceum_ids)
+from .stats import stats_version_bump
 
 
 @transaction.atomic
@@ -121,15 +46,6 @@ def weekly_reports_send() -> int:
     """E-mail each coordinator an XLSX workbook with the dashboard tables of each municipality they
     coordinate. Returns the number of e-mails sent. Numbers come from the summary tables, so the
     report matches the dashboard."""
-    from django.conf import settings
-    from django.core.mail import EmailMessage
-    from django.utils import translation
-
-    from common.spreadsheets import to_xlsx
-
-    from . import scoping
-    from .models import StaffAssignment
-
     sent = 0
     assignments = (
         StaffAssignment.objects.filter(role=StaffAssignment.Role.COORDINATOR, user__is_active=True)
@@ -141,7 +57,7 @@ def weekly_reports_send() -> int:
         for assignment in assignments:
             region, user = assignment.region, assignment.user
             lyceums = scoping.stats_lyceums(user).filter(region=region)
-            tables = selectors.dashboard_tables(selectors.dashboard_data(lyceums=lyceums))
+            tables = dashboard_tables(dashboard_data(lyceums=lyceums))
             message = EmailMessage(
                 subject=_("Weekly report: %(region)s, %(date)s")
                 % {"region": region, "date": today.isoformat()},
@@ -165,18 +81,18 @@ def weekly_reports_send() -> int:
 
 def import_job_create(*, user, data: bytes, filename: str) -> ImportJob:
     """Read and check an uploaded roster and keep the result as an import job in preview (or invalid)
-    state. Nothing else is written. Raises `RosterFileError` for a file that cannot be read at all."""
+    state. Besides the file's own checks, each row is checked against the accounts that exist
+    (`imports.check_accounts`): naming an account outside the uploader's scope, or a teacher when the
+    uploader may not import teachers, is an error of that row. Nothing else is written. Raises
+    `RosterFileError` for a file that cannot be read at all (too large, too many rows, unreadable)."""
     from django.conf import settings
 
     from . import scoping
-    from .imports import RosterFileError, parse_roster
+    from .imports import RosterFileError, check_accounts, file_too_large_message, parse_roster
 
     limit = settings.LYCEUM_IMPORT_MAX_BYTES
     if len(data) > limit:
-        raise RosterFileError(
-            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
-            % {"size": round(len(data) / 1024 / 1024, 1), "limit": round(limit / 1024 / 1024, 1)}
-        )
+        raise RosterFileError(file_too_large_message(size=len(data), limit=limit))
     allowed = set(scoping.importable_lyceums(user).values_list("code", flat=True))
     if not allowed:
         raise RosterFileError(_("You may not import people into any lyceum."))
@@ -185,13 +101,17 @@ def import_job_create(*, user, data: bytes, filename: str) -> ImportJob:
         filename=filename,
         lyceum_codes=allowed,
         known_codes=set(Lyceum.objects.values_list("code", flat=True)),
+        max_rows=settings.LYCEUM_IMPORT_MAX_ROWS,
+        max_unpacked_bytes=settings.LYCEUM_IMPORT_MAX_UNPACKED_BYTES,
     )
+    rows, account_errors = check_accounts(user=user, rows=parsed.rows)
+    errors = sorted(parsed.errors + account_errors, key=lambda error: error["row"])
     job = ImportJob(
         created_by=user,
         file_name=filename[:255],
-        status=ImportJob.Status.INVALID if parsed.errors else ImportJob.Status.PREVIEW,
-        rows=parsed.rows,
-        errors=parsed.errors,
+        status=ImportJob.Status.INVALID if errors else ImportJob.Status.PREVIEW,
+        rows=rows,
+        errors=errors,
         total_rows=parsed.total,
     )
     job.full_clean(exclude=["rows", "errors"])  # empty lists are valid here
@@ -230,22 +150,25 @@ def _progress(job_id: int, processed: int | None) -> None:
     from django.core.cache import cache
 
     if processed is None:
-        cache.delete(selectors.import_progress_key(job_id))
+        cache.delete(import_progress_key(job_id))
     else:
-        cache.set(selectors.import_progress_key(job_id), processed, timeout=24 * 3600)
+        cache.set(import_progress_key(job_id), processed, timeout=24 * 3600)
 
 
 def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool = True) -> ImportJob:
     """Import every row of a previewed job in one transaction: all rows or none. People are matched by
-    e-mail (case-insensitive), so importing the same file again creates no duplicates; students join
-    their group (created for the current academic year if missing), teachers get a teaching
-    assignment at the lyceum and teach the group. The uploader's scope is checked again."""
+    e-mail (case-insensitive), so importing the same file again creates no duplicates; an existing
+    account is attached as it is, never renamed or otherwise changed. Students join their group
+    (created for the current academic year if missing), teachers get a teaching assignment at the
+    lyceum and teach the group. The uploader's scope, and whether each existing account may be
+    attached, are checked again: a change since the preview fails the whole import."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
 
     from common.calendar import academic_year
 
     from . import scoping
+    from .imports import check_accounts, existing_accounts
 
     User = get_user_model()
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
@@ -266,40 +189,36 @@ def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool
                 raise ValidationError(
                     _("Lyceums outside your scope: %(codes)s.") % {"codes": ", ".join(sorted(outside))}
                 )
+            _rows, refused = check_accounts(user=job.created_by, rows=job.rows)
+            if refused:
+                raise ValidationError(
+                    [
+                        _("Row %(row)s: %(problem)s") % {"row": error["row"], "problem": error["message"]}
+                        for error in refused[:20]
+                    ]
+                )
             year = academic_year()
             groups: dict[tuple[int, str], StudyGroup] = {}
             unusable = make_password(None)
-            created = updated = 0
+            created = attached = 0
             for start in range(0, len(job.rows), chunk_size):
                 chunk = job.rows[start : start + chunk_size]
-                existing = {
-                    u.email.lower(): u for u in User.objects.filter(email__in=[r["email"] for r in chunk])
-                }
-                new_users, changed = [], []
-                for row in chunk:
-                    user = existing.get(row["email"])
-                    if user is None:
-                        user = User(
-                            email=row["email"],
-                            full_name=row["full_name"],
-                            birth_year=row["birth_year"],
-                            password=unusable,
-                        )
-                        new_users.append(user)
-                        existing[row["email"]] = user
-                    elif user.full_name != row["full_name"] or (
-                        row["birth_year"] and user.birth_year != row["birth_year"]
-                    ):
-                        user.full_name = row["full_name"]
-                        user.birth_year = row["birth_year"] or user.birth_year
-                        changed.append(user)
+                emails = [row["email"] for row in chunk]
+                existing = existing_accounts(emails)
+                new_users = [
+                    User(
+                        email=row["email"],
+                        full_name=row["full_name"],
+                        birth_year=row["birth_year"],
+                        password=unusable,
+                    )
+                    for row in chunk
+                    if row["email"] not in existing
+                ]
                 User.objects.bulk_create(new_users)
-                User.objects.bulk_update(changed, ["full_name", "birth_year"])
                 created += len(new_users)
-                updated += len(changed)
-                ids = dict(
-                    User.objects.filter(email__in=[r["email"] for r in chunk]).values_list("email", "pk")
-                )
+                attached += len(existing)
+                ids = {email: account[0] for email, account in existing_accounts(emails).items()}
                 memberships, assignments, teaching = [], [], []
                 for row in chunk:
                     lyceum = allowed[row["lyceum"]]
@@ -327,7 +246,7 @@ def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool
                     _progress(job.pk, start + len(chunk))
             job.status = ImportJob.Status.DONE
             job.processed_rows = len(job.rows)
-            job.created_count, job.updated_count = created, updated
+            job.created_count, job.updated_count = created, attached
             job.finished_at = timezone.now()
             job.save()
     except Exception as error:  # the whole import is rolled back; the job records why
@@ -351,8 +270,6 @@ def group_enrol(*, group: StudyGroup, course: CoursePage) -> int:
     """Enrol every current member of a study group into a course, all or none (a closed or full
     course rolls everything back). Each enrolment snapshots the group's lyceum and municipality.
     Returns how many members are now enrolled."""
-    from courses.services import enrolment_create
-
     lyceum = Lyceum.objects.get(pk=group.lyceum_id)
     count = 0
     for membership in group.memberships.filter(left_at__isnull=True).select_related("student"):

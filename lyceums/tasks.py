@@ -1,4 +1,8 @@
-"""Celery tasks of the lyceum network: thin wrappers around one service each."""
+"""Celery tasks of the lyceum network: thin wrappers around one function each.
+
+Each task imports its function when it runs: the modules that enqueue these tasks (`stats`,
+`services`) are the ones the tasks call, so importing them here at load time would be circular.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from celery import shared_task
 @shared_task(name="lyceums.stats_refresh")
 def stats_refresh_task() -> int:
     """Rebuild the dashboard summary tables (scheduled by Celery beat)."""
-    from .services import stats_refresh
+    from .stats import stats_refresh
 
     return stats_refresh()
 
@@ -16,7 +20,7 @@ def stats_refresh_task() -> int:
 @shared_task(name="lyceums.stats_refresh_lyceums")
 def stats_refresh_lyceums_task(lyceum_ids: list[int]) -> int:
     """Refresh the summary rows of a few lyceums after their enrolments changed."""
-    from .services import stats_refresh_pending
+    from .stats import stats_refresh_pending
 
     return stats_refresh_pending(lyceum_ids=lyceum_ids)
 

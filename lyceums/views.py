@@ -11,18 +11,30 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from common.spreadsheets import to_csv, to_xlsx
 
-from . import scoping, selectors, services
-from .forms import PlanForm
+from . import dashboards, scoping, selectors, services
+from .exports import dashboard_tables
+from .forms import PlanForm, RosterUploadForm, RosterUploadHandler
+from .imports import (
+    COLUMN_TITLES,
+    ROLE_TITLES,
+    RosterFileError,
+    file_too_large_message,
+    import_job_progress,
+)
 from .models import Region
+
+# Room for the multipart framing and the form's other fields around an uploaded roster.
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
 
 
 def _region_in_scope(user, code: str) -> Region:
@@ -56,7 +68,7 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "lyceums/region_list.html",
-            {"rows": selectors.region_rows(regions=scoping.visible_regions(user))},
+            {"rows": dashboards.region_rows(regions=scoping.visible_regions(user))},
         )
     if scoping.is_teacher(user):
         return redirect("lyceums:groups")
@@ -67,7 +79,7 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
 def republic_dashboard(request: HttpRequest) -> HttpResponse:
     if not scoping.is_republic_admin(request.user):
         raise PermissionDenied(_("The republic dashboard is for republic administrators."))
-    data = selectors.dashboard_data_cached(
+    data = dashboards.dashboard_data_cached(
         scope="republic",
         lyceums=scoping.stats_lyceums(request.user),
         regions=scoping.visible_regions(request.user),
@@ -82,7 +94,7 @@ def republic_dashboard(request: HttpRequest) -> HttpResponse:
 def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     region = _region_in_scope(request.user, code)
     lyceums = scoping.stats_lyceums(request.user).filter(region=region)
-    data = selectors.dashboard_data_cached(
+    data = dashboards.dashboard_data_cached(
         scope=f"region:{region.code}", lyceums=lyceums, year=_year(request)
     )
     return render(
@@ -96,7 +108,7 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
 def lyceum_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     lyceum = get_object_or_404(scoping.stats_lyceums(request.user).select_related("region"), pk=pk)
     lyceums = scoping.stats_lyceums(request.user).filter(pk=lyceum.pk)
-    data = selectors.dashboard_data_cached(scope=f"lyceum:{lyceum.pk}", lyceums=lyceums, year=_year(request))
+    data = dashboards.dashboard_data_cached(scope=f"lyceum:{lyceum.pk}", lyceums=lyceums, year=_year(request))
     groups = selectors.group_rows(groups=scoping.visible_groups(request.user).filter(lyceum=lyceum))
     form = PlanForm(initial={"year": data["year"]})
     return render(
@@ -169,7 +181,7 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _export(request: HttpRequest, data: dict, table: str, fmt: str, stem: str) -> HttpResponse:
-    tables = selectors.dashboard_tables(data)
+    tables = dashboard_tables(data)
     if table not in tables and table != "all":
         raise Http404
     if fmt == "csv":
@@ -192,7 +204,7 @@ def _export(request: HttpRequest, data: dict, table: str, fmt: str, stem: str) -
 def republic_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     if not scoping.is_republic_admin(request.user):
         raise PermissionDenied(_("The republic dashboard is for republic administrators."))
-    data = selectors.dashboard_data_cached(
+    data = dashboards.dashboard_data_cached(
         scope="republic",
         lyceums=scoping.stats_lyceums(request.user),
         regions=scoping.visible_regions(request.user),
@@ -204,7 +216,7 @@ def republic_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
 @login_required
 def region_export(request: HttpRequest, code: str, table: str, fmt: str) -> HttpResponse:
     region = _region_in_scope(request.user, code)
-    data = selectors.dashboard_data_cached(
+    data = dashboards.dashboard_data_cached(
         scope=f"region:{region.code}",
         lyceums=scoping.stats_lyceums(request.user).filter(region=region),
         year=_year(request),
@@ -215,7 +227,7 @@ def region_export(request: HttpRequest, code: str, table: str, fmt: str) -> Http
 @login_required
 def lyceum_export(request: HttpRequest, pk: int, table: str, fmt: str) -> HttpResponse:
     lyceum = get_object_or_404(scoping.stats_lyceums(request.user), pk=pk)
-    data = selectors.dashboard_data_cached(
+    data = dashboards.dashboard_data_cached(
         scope=f"lyceum:{lyceum.pk}",
         lyceums=scoping.stats_lyceums(request.user).filter(pk=lyceum.pk),
         year=_year(request),
@@ -227,42 +239,71 @@ def lyceum_export(request: HttpRequest, pk: int, table: str, fmt: str) -> HttpRe
 # Roster import: upload → preview with per-row errors → confirm → progress
 
 
+@csrf_exempt  # checked by `_import_upload_form`, once the upload handler is in place
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
-    from .forms import RosterUploadForm
-    from .imports import RosterFileError
-
+    """Upload a roster. Its size is checked before Django reads the request body: a request declaring
+    more than the limit is answered without reading it, and the file is received in memory only (never
+    written to disk), up to the limit."""
     if not scoping.can_import(request.user):
         raise PermissionDenied(_("You may not import people."))
+    if request.method == "POST":
+        limit = settings.LYCEUM_IMPORT_MAX_BYTES
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit + UPLOAD_OVERHEAD_BYTES:
+            form = RosterUploadForm.refused(file_too_large_message(size=declared, limit=limit))
+            return _import_upload_page(request, form)
+        request.upload_handlers = [RosterUploadHandler(request, limit=limit)]
+    return _import_upload_form(request)
+
+
+@csrf_protect
+def _import_upload_form(request: HttpRequest) -> HttpResponse:
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        limit = settings.LYCEUM_IMPORT_MAX_BYTES
-        if upload.size > limit:
-            form.add_error(
-                "file",
-                _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
-                % {"size": round(upload.size / 1024 / 1024, 1), "limit": round(limit / 1024 / 1024, 1)},
-            )
+        try:
+            job = services.import_job_create(user=request.user, data=upload.read(), filename=upload.name)
+        except RosterFileError as error:
+            form.add_error("file", str(error))
         else:
-            try:
-                job = services.import_job_create(user=request.user, data=upload.read(), filename=upload.name)
-            except RosterFileError as error:
-                form.add_error("file", str(error))
-            else:
-                return redirect("lyceums:import_detail", pk=job.pk)
+            return redirect("lyceums:import_detail", pk=job.pk)
+    return _import_upload_page(request, form)
+
+
+def _import_upload_page(request: HttpRequest, form: RosterUploadForm) -> HttpResponse:
     jobs = scoping.visible_import_jobs(request.user)[:10]
     lyceums = scoping.importable_lyceums(request.user).select_related("region").order_by("code")[:200]
     return render(request, "lyceums/import_upload.html", {"form": form, "jobs": jobs, "lyceums": lyceums})
 
 
+def _problem_rows(problems: list[dict]) -> list[dict]:
+    """Errors or warnings of a roster, with the column named in the reader's language."""
+    return [
+        problem | {"column_title": COLUMN_TITLES.get(problem["column"], problem["column"])}
+        for problem in problems
+    ]
+
+
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = selectors.import_job_progress(get_object_or_404(scoping.visible_import_jobs(request.user), pk=pk))
+    job = import_job_progress(get_object_or_404(scoping.visible_import_jobs(request.user), pk=pk))
+    warnings = [{"row": row["row"], **warning} for row in job.rows for warning in row.get("warnings", ())]
+    sample = [row | {"role_title": ROLE_TITLES.get(row["role"], row["role"])} for row in job.rows[:20]]
     return render(
         request,
         "lyceums/import_detail.html",
-        {"job": job, "sample": job.rows[:20], "errors": job.errors[:500], "error_count": len(job.errors)},
+        {
+            "job": job,
+            "sample": sample,
+            "errors": _problem_rows(job.errors[:500]),
+            "error_count": len(job.errors),
+            "warnings": _problem_rows(warnings[:500]),
+            "warning_count": len(warnings),
+        },
     )
 
 
@@ -270,14 +311,12 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar fragment, polled by htmx while a large import runs."""
     job = get_object_or_404(scoping.visible_import_jobs(request.user).defer("rows", "errors"), pk=pk)
-    return render(request, "lyceums/_import_progress.html", {"job": selectors.import_job_progress(job)})
+    return render(request, "lyceums/_import_progress.html", {"job": import_job_progress(job)})
 
 
 @login_required
 @require_POST
 def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
-    from django.core.exceptions import ValidationError
-
     job = get_object_or_404(scoping.visible_import_jobs(request.user), pk=pk)
     try:
         job = services.import_job_commit(job=job, user=request.user)
@@ -297,8 +336,6 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def group_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     """A teacher of the group (or a coordinator) enrols the whole group into a student course."""
-    from django.core.exceptions import ValidationError
-
     group = get_object_or_404(scoping.visible_groups(request.user), pk=pk)
     course = get_object_or_404(selectors.group_enrolment_courses(), pk=request.POST.get("course") or 0)
     try:

@@ -2,6 +2,9 @@
 # A Celery worker. QUEUES chooses what it consumes: `default` (everything but grading), `grading`
 # (notebook grading only: scale these separately for deadline peaks) or both, comma-separated.
 #   QUEUES (default,grading), CONCURRENCY (number of cores), WORKER_MAX_TASKS (200)
+# A worker whose queues include `grading` first checks that the grading sandbox isolates student code
+# here (grading/worker.py); when it does not and isolation is required (production), the worker leaves
+# the grading queue alone, logs why, and /readyz reports it under `grading_isolation`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 exec "$BIN/celery" -A lms worker \

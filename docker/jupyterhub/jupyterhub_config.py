@@ -46,6 +46,8 @@ if SPAWNER != "kubernetes":
     c.JupyterHub.db_url = env("JUPYTERHUB_DB_URL", f"sqlite:///{DATA_DIR / 'jupyterhub.sqlite'}")
     c.JupyterHub.cookie_secret_file = str(DATA_DIR / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(DATA_DIR / "jupyterhub.pid")
+    # configurable-http-proxy's pid file (written to the working directory unless told otherwise).
+    c.ConfigurableHTTPProxy.pid_file = str(DATA_DIR / "jupyterhub-proxy.pid")
 
     # Proxy: configurable-http-proxy from the project's node_modules unless it runs as its own service.
     if env("JUPYTERHUB_PROXY_EXTERNAL") != "1":

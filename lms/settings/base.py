@@ -59,6 +59,7 @@ LOCAL_APPS = [
     "lyceums",
     "courses",
     "grading",
+    "hub",
     "content",
     "demo",
 ]
@@ -187,12 +188,14 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("in", "processed"):
+    for _sub in ("in", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "in"),
         "data_folder_out": str(_broker_dir / "in"),
         "processed_folder": str(_broker_dir / "processed"),
+        # The exchange tables (kombu writes them to ./control unless told otherwise).
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
@@ -268,7 +271,7 @@ LOGGING = {
 }
 
 # --- JupyterHub: single sign-on through the portal's OpenID Connect provider, and the hub client.
-OAUTH2_PROVIDER["OAUTH2_VALIDATOR_CLASS"] = "lms.oidc.PortalOAuth2Validator"
+OAUTH2_PROVIDER["OAUTH2_VALIDATOR_CLASS"] = "hub.oidc.PortalOAuth2Validator"
 OAUTH2_PROVIDER["SCOPES"]["groups"] = "Your roles on the platform"
 OAUTH2_PROVIDER["ALLOWED_SCHEMES"] = env.list("OAUTH_ALLOWED_SCHEMES", default=["https", "http"])
 JUPYTERHUB_PUBLIC_URL = env("JUPYTERHUB_PUBLIC_URL", default=JUPYTERHUB_URL).rstrip("/")
@@ -279,7 +282,7 @@ JUPYTERHUB_OAUTH_REDIRECT_URI = env(
 )
 JUPYTERHUB_START_TIMEOUT = env.int("JUPYTERHUB_START_TIMEOUT", default=120)
 JUPYTERHUB_REQUEST_TIMEOUT = env.float("JUPYTERHUB_REQUEST_TIMEOUT", default=10)
-# Logging out of the portal also ends the hub session (see grading.hub_views.signed_out).
+# Logging out of the portal also ends the hub session (see hub.views.signed_out).
 JUPYTERHUB_LOGOUT_WITH_PORTAL = env.bool("JUPYTERHUB_LOGOUT_WITH_PORTAL", default=True)
 ACCOUNT_LOGOUT_REDIRECT_URL = "/hub/signed-out/"
 
@@ -287,6 +290,9 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/hub/signed-out/"
 from celery.schedules import crontab  # noqa: E402
 
 LYCEUM_IMPORT_MAX_BYTES = env.int("LYCEUM_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+LYCEUM_IMPORT_MAX_ROWS = env.int("LYCEUM_IMPORT_MAX_ROWS", default=20_000)  # people per roster file
+# An XLSX roster whose parts declare more than this when unpacked is refused before it is unpacked.
+LYCEUM_IMPORT_MAX_UNPACKED_BYTES = env.int("LYCEUM_IMPORT_MAX_UNPACKED_BYTES", default=30 * 1024 * 1024)
 LYCEUM_IMPORT_SYNC_ROWS = 500  # larger files are imported by a Celery task with a progress bar
 # Enrolments, completions and withdrawals refresh their lyceum's summary rows this many seconds later
 # (changes in between coalesce into one refresh); beat rebuilds everything every 10 minutes.
@@ -316,7 +322,14 @@ GRADING_SANDBOX_LIMITS = {
     "memory_bytes": env.int("GRADING_MEMORY_BYTES", default=1536 * 1024 * 1024),
 }
 GRADING_SANDBOX_UID_BASE = env.int("GRADING_SANDBOX_UID_BASE", default=63000)
+# Without namespaces (`unshare`: new mount, network and PID namespaces) student code would run with the
+# worker's view of the machine: its network, its processes, the files its user can read. Production
+# always requires them (grading is refused otherwise); turning this off is for a development machine
+# without `unshare` only, and is UNSAFE with notebooks one does not trust.
 GRADING_SANDBOX_REQUIRE_ISOLATION = env.bool("GRADING_SANDBOX_REQUIRE_ISOLATION", default=False)
+# How many times one submission is run (redeliveries after a lost worker, the stuck-submission sweeper);
+# beyond that it fails with a message for the teacher, whose regrade starts a new count.
+GRADING_MAX_RUNS_PER_SUBMISSION = env.int("GRADING_MAX_RUNS_PER_SUBMISSION", default=3)
 # A submission still `received`/`queued`/`grading` this long after it was last touched is re-queued.
 GRADING_STUCK_AFTER_SECONDS = env.int("GRADING_STUCK_AFTER_SECONDS", default=600)
 GRADING_TASK_MAX_RETRIES = 5

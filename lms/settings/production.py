@@ -36,3 +36,11 @@ MIDDLEWARE = list(MIDDLEWARE)
 if not OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]:
     raise ImproperlyConfigured("OIDC_RSA_PRIVATE_KEY must be set in production (a PEM RSA private key).")
 OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["https"], "ALLOWED_SCHEMES": ["https"]}
+# Student code runs only in an isolated sandbox: a grading worker whose sandbox is not isolated refuses
+# the grading queue (see grading.worker) rather than grade unconfined. There is no opt-out here.
+if not env.bool("GRADING_SANDBOX_REQUIRE_ISOLATION", default=True):
+    raise ImproperlyConfigured(
+        "GRADING_SANDBOX_REQUIRE_ISOLATION cannot be turned off in production: student code would run "
+        "unconfined. Give the grading workers what the sandbox needs (see docker/compose.yaml)."
+    )
+GRADING_SANDBOX_REQUIRE_ISOLATION = True

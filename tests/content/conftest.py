@@ -1,8 +1,4 @@
-import io
-
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 
 @pytest.fixture(autouse=True)
@@ -14,16 +10,3 @@ def _site_pages(request):
 
         request.getfixturevalue("db")
         site_structure_ensure()
-
-
-@pytest.fixture(scope="module")
-def seeded_demo(django_db_setup, django_db_blocker):
-    """The demo loaded once for a test module and rolled back after it (seeding takes seconds)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = io.StringIO()
-        from content.services import site_structure_ensure
-
-        site_structure_ensure()
-        call_command("seed_demo", "--force", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)

@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from content.models import HomePage, NewsIndexPage, NewsPage
-from courses.demo import TRACKS, seed_courses
+from demo.courses import TRACKS, seed_courses
 
 pytestmark = pytest.mark.django_db
 

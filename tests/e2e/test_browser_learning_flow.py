@@ -43,7 +43,7 @@ def assert_accessible(page, name: str) -> None:
 @pytest.fixture
 def demo_catalogue():
     from content.services import site_structure_ensure
-    from courses.demo import seed_courses
+    from demo.courses import seed_courses
 
     site_structure_ensure()
     seed_courses()

@@ -21,8 +21,8 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management import call_command
 
-from grading.hub import HubClient, HubUnavailable, hub_username
 from grading.models import Submission
+from hub.client import HubClient, HubUnavailable, hub_username
 from lms.models import User
 from tests.factories import ExerciseFactory, demo_notebook
 from tests.integration.celery_worker import celery_app_routed_to, running_worker

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from courses.models import CoursePage, Enrolment
 from lyceums.models import Region, StaffAssignment
-from lyceums.services import stats_refresh
+from lyceums.stats import stats_refresh
 from tests.factories import (
     GroupMembershipFactory,
     LyceumFactory,

@@ -1,0 +1,86 @@
+"""Demo exercises: one real auto-graded notebook exercise in the practice lesson of each demo course."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db import transaction
+from wagtail.rich_text import RichText
+
+from courses.models import CoursePage, LessonPage
+from grading.models import Exercise
+from grading.services import exercise_create
+
+from .courses import EXERCISE_LESSONS
+
+NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+
+
+def demo_notebook(name: str) -> bytes:
+    """The instructor notebook `demo/notebooks/<name>.ipynb`, as bytes."""
+    return (NOTEBOOKS / f"{name}.ipynb").read_bytes()
+
+
+# course slug → (exercise slug, title, notebook in demo/notebooks, introduction)
+DEMO_EXERCISES: dict[str, tuple[str, str, str, str]] = {
+    "intro-web-development": (
+        "web-html-functions",
+        "Generating HTML with Python",
+        "web_html_functions",
+        "Write functions that build links, lists and page addresses safely.",
+    ),
+    "python-game-development": (
+        "game-logic",
+        "Game logic: clamping, collisions and combos",
+        "game_logic",
+        "Write the rules of a small arcade game as Python functions.",
+    ),
+    "smm-basics": (
+        "smm-engagement",
+        "Engagement rate calculations",
+        "smm_engagement",
+        "Compute engagement rates, find the best post and measure follower growth.",
+    ),
+}
+FALLBACK = "intro-web-development"
+
+
+def _exercise_for(course_slug: str) -> Exercise:
+    slug, title, notebook, _intro = DEMO_EXERCISES.get(course_slug, DEMO_EXERCISES[FALLBACK])
+    exercise = Exercise.objects.filter(slug=slug).first()
+    if exercise is None:
+        exercise = exercise_create(
+            title=title, slug=slug, source=demo_notebook(notebook), description=_intro, max_attempts=None
+        )
+    return exercise
+
+
+@transaction.atomic
+def seed_exercises() -> list[Exercise]:
+    """Create the demo exercises and put each into its course's practice lesson (published).
+    Idempotent: an exercise or block that already exists is left as it is."""
+    exercises = []
+    for course_slug, lesson_slug in EXERCISE_LESSONS.items():
+        exercise = _exercise_for(course_slug)
+        exercises.append(exercise)
+        course = CoursePage.objects.filter(slug=course_slug).first()
+        if course is None:
+            continue
+        lesson = LessonPage.objects.child_of(course).filter(slug=lesson_slug).first()
+        if lesson is None:
+            continue
+        lesson = lesson.specific
+        already = any(
+            block.block_type == "notebook_exercise"
+            and block.value["exercise"]
+            and block.value["exercise"].pk == exercise.pk
+            for block in lesson.body
+        )
+        if already:
+            continue
+        intro = DEMO_EXERCISES.get(course_slug, DEMO_EXERCISES[FALLBACK])[3]
+        lesson.body.append(
+            ("notebook_exercise", {"exercise": exercise, "intro": RichText(f"<p>{intro}</p>")})
+        )
+        lesson.save_revision().publish()
+    return exercises

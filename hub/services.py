@@ -1,0 +1,144 @@
+"""Writes of the JupyterHub integration: start a student's server, place an exercise's starter notebook
+and data files in it, put the starter back, submit the notebook from the hub for grading, fetch a copy of
+it for a teacher, and register the hub as the portal's OpenID Connect client.
+
+The writes on the hub go through `hub.client`; when the hub cannot do them they raise `HubError`, whose
+message is fit for the user, and nothing is written in the portal. None of them holds a database
+transaction open while it waits for the hub: a submission is written by `grading.services` in its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from oauth2_provider.models import AbstractApplication, get_application_model
+
+from courses.models import LessonPage
+from grading import services as grading_services
+from grading.models import Exercise, Submission
+
+from .client import HubClient, NotebookNotFound, ServerStatus, get_client
+from .oidc import hub_username
+from .selectors import notebook_path, release_notebook
+
+
+def hub_server_start(*, user) -> ServerStatus:
+    """Create *user*'s hub account unless it exists and ask the hub to start their default server (a
+    no-op when it runs or is starting); returns where the server stands."""
+    client = get_client()
+    username = hub_username(user)
+    client.ensure_user(username)
+    return client.start_server(username)
+
+
+def _data_files_place(
+    *, client: HubClient, username: str, exercise: Exercise, path: str, overwrite: bool = False
+) -> None:
+    """Put the exercise's data files next to the notebook at *path* (missing ones only, unless
+    *overwrite*). A file already there is neither read from storage nor sent again."""
+    folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+    for data in exercise.data_files.all():
+        file_path = folder + data.name
+        if overwrite or not client.exists(username, file_path):
+            client.put_file(username, file_path, data.read(), overwrite=True)
+
+
+def exercise_notebook_place(
+    *, user, exercise: Exercise, lesson: LessonPage | None = None, back_url: str = ""
+) -> str | None:
+    """Put the starter notebook of *exercise* in *user*'s running server unless they already have one
+    (their work is never replaced), and the exercise's missing data files next to it. Returns the
+    JupyterLab address of the notebook, or None, placing nothing, while the server is not ready yet."""
+    client = get_client()
+    username = hub_username(user)
+    path = notebook_path(exercise=exercise, lesson=lesson)
+    if not client.server_status(username).ready:
+        return None
+    if not client.exists(username, path):
+        client.put_notebook(username, path, release_notebook(exercise=exercise, back_url=back_url))
+    _data_files_place(client=client, username=username, exercise=exercise, path=path)
+    return client.lab_url(username, path)
+
+
+def exercise_notebook_reset(
+    *, user, exercise: Exercise, lesson: LessonPage | None = None, back_url: str = ""
+) -> str:
+    """Give *user* the starter notebook of *exercise* again, starting their server if needed: the current
+    notebook is kept next to it under a dated name, and the data files are placed afresh. Returns the
+    JupyterLab address of the notebook."""
+    client = get_client()
+    username = hub_username(user)
+    path = notebook_path(exercise=exercise, lesson=lesson)
+    starter = release_notebook(exercise=exercise, back_url=back_url)
+    client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
+    if client.exists(username, path):
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - a local file name
+        client.rename(username, path, path.removesuffix(".ipynb") + f".before-reset-{stamp}.ipynb")
+    client.put_notebook(username, path, starter, overwrite=True)
+    _data_files_place(client=client, username=username, exercise=exercise, path=path, overwrite=True)
+    return client.lab_url(username, path)
+
+
+def hub_submission_create(*, student, exercise: Exercise, lesson: LessonPage | None = None) -> Submission:
+    """Fetch *student*'s current notebook of *exercise* from their server (starting it if needed) and
+    submit it for grading through `grading.services.submission_create`, as a submission from the hub.
+
+    Raises `NotebookNotFound` when the student has no such notebook yet, another `HubError` when the hub
+    cannot give it, and `ValidationError` when grading refuses it; nothing is written then."""
+    client = get_client()
+    username = hub_username(student)
+    path = notebook_path(exercise=exercise, lesson=lesson)
+    client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
+    notebook = client.get_notebook(username, path)
+    return grading_services.submission_create(
+        student=student,
+        exercise=exercise,
+        notebook_bytes=notebook,
+        filename=path.rsplit("/", 1)[-1],
+        source=Submission.Source.HUB,
+        lesson=lesson,
+    )
+
+
+def student_notebook_fetch(*, student, exercise: Exercise, lesson: LessonPage | None = None) -> bytes:
+    """A copy of *student*'s current notebook of *exercise* as .ipynb bytes, read by the portal (their
+    server is started if needed; nobody else is given access to it). `NotebookNotFound` when the student
+    has no hub account or no such notebook yet."""
+    client = get_client()
+    username = hub_username(student)
+    if client.get_user(username) is None:
+        raise NotebookNotFound
+    client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
+    return client.get_notebook(username, notebook_path(exercise=exercise, lesson=lesson))
+
+
+@transaction.atomic
+def hub_oauth_client_ensure(
+    *, client_id: str, client_secret: str, redirect_uri: str
+) -> tuple[AbstractApplication, bool]:
+    """Create or update the OAuth application JupyterHub logs in with: a confidential client using the
+    authorization-code grant (with PKCE) and RS256-signed ID tokens, redirecting to *redirect_uri*, with
+    no consent screen (the hub is part of the platform). The secret is stored hashed. Returns the
+    application and whether it was created."""
+    Application = get_application_model()
+    app, created = Application.objects.get_or_create(
+        client_id=client_id,
+        defaults={
+            "name": "JupyterHub",
+            "client_type": Application.CLIENT_CONFIDENTIAL,
+            "authorization_grant_type": Application.GRANT_AUTHORIZATION_CODE,
+        },
+    )
+    app.name = "JupyterHub"
+    app.client_type = Application.CLIENT_CONFIDENTIAL
+    app.authorization_grant_type = Application.GRANT_AUTHORIZATION_CODE
+    app.redirect_uris = redirect_uri
+    app.post_logout_redirect_uris = ""
+    app.algorithm = Application.RS256_ALGORITHM
+    app.skip_authorization = True
+    app.client_secret = client_secret  # hashed on save
+    app.full_clean()
+    app.save()
+    return app, created

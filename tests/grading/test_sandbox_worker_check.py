@@ -1,0 +1,91 @@
+"""A grading worker checks its sandbox before consuming the grading queue: when the sandbox is not
+isolated and isolation is required it leaves the queue alone and says why (for /readyz); a worker that
+does not consume grading is not checked."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from celery import Celery
+from celery.signals import celeryd_after_setup, worker_shutdown
+from django.core.cache import cache
+
+from grading import sandbox, worker
+from grading.sandbox import IsolationReport
+from lms.health import GRADING_ISOLATION_CACHE_KEY
+
+BROKEN = IsolationReport(ok=False, problems=["no isolation: unshare cannot create the namespaces: denied"])
+
+
+@pytest.fixture
+def app():
+    app = Celery("grading-check-test", set_as_current=False)
+    app.conf.task_default_queue = "default"
+    return app
+
+
+def _queues(app, *names):
+    queues = app.amqp.queues
+    queues.select(list(names))
+    return queues
+
+
+def test_a_worker_whose_sandbox_is_not_isolated_leaves_the_grading_queue(app, settings, monkeypatch):
+    """Isolation required and the self-test failing: the worker stops consuming `grading` (and only
+    that), and records the refusal with the reason."""
+    settings.GRADING_SANDBOX_REQUIRE_ISOLATION = True
+    monkeypatch.setattr(sandbox, "self_test", lambda: BROKEN)
+    queues = _queues(app, "default", "grading")
+    status = worker.check_isolation("grading@host-1", queues)
+    assert status == "refused"
+    assert set(queues.consume_from) == {"default"}
+    entry = cache.get(GRADING_ISOLATION_CACHE_KEY)["grading@host-1"]
+    assert entry["status"] == "refused"
+    assert entry["reason"] == BROKEN.reason
+
+
+def test_a_development_worker_grades_unconfined_and_says_so(app, settings, monkeypatch):
+    """Isolation not required (development): the worker keeps the grading queue but records that it
+    grades without isolation."""
+    settings.GRADING_SANDBOX_REQUIRE_ISOLATION = False
+    monkeypatch.setattr(sandbox, "self_test", lambda: BROKEN)
+    queues = _queues(app, "grading")
+    assert worker.check_isolation("dev@host", queues) == "unconfined"
+    assert set(queues.consume_from) == {"grading"}
+    assert cache.get(GRADING_ISOLATION_CACHE_KEY)["dev@host"]["status"] == "unconfined"
+
+
+def test_a_worker_with_an_isolated_sandbox_consumes_grading(app, settings, monkeypatch):
+    """A passing self-test keeps the grading queue and is recorded as ok."""
+    settings.GRADING_SANDBOX_REQUIRE_ISOLATION = True
+    monkeypatch.setattr(sandbox, "self_test", lambda: IsolationReport(ok=True))
+    queues = _queues(app, "default", "grading")
+    assert worker.check_isolation("grading@host-2", queues) == "ok"
+    assert set(queues.consume_from) == {"default", "grading"}
+    entry = cache.get(GRADING_ISOLATION_CACHE_KEY)["grading@host-2"]
+    assert (entry["status"], entry["reason"]) == ("ok", "")
+
+
+def test_a_worker_without_the_grading_queue_is_not_checked(app, monkeypatch):
+    """Only workers consuming `grading` run the self-test."""
+
+    def fail():
+        raise AssertionError("the self-test ran")
+
+    monkeypatch.setattr(sandbox, "self_test", fail)
+    assert worker.check_isolation("default@host", _queues(app, "default")) == ""
+    assert cache.get(GRADING_ISOLATION_CACHE_KEY) is None
+
+
+def test_the_check_runs_when_a_worker_starts_and_is_forgotten_when_it_stops(app, settings, monkeypatch):
+    """The check is wired to Celery's worker start-up (after -Q is applied, before consuming) and the
+    record is removed at shutdown."""
+    settings.GRADING_SANDBOX_REQUIRE_ISOLATION = True
+    monkeypatch.setattr(sandbox, "self_test", lambda: BROKEN)
+    queues = _queues(app, "grading")
+    celeryd_after_setup.send(sender="grading@host-3", instance=SimpleNamespace(app=app), conf=app.conf)
+    assert queues.consume_from == {}
+    assert cache.get(GRADING_ISOLATION_CACHE_KEY)["grading@host-3"]["status"] == "refused"
+    worker_shutdown.send(sender=type("Worker", (), {"hostname": "grading@host-3"})())
+    assert "grading@host-3" not in cache.get(GRADING_ISOLATION_CACHE_KEY)
