@@ -7,6 +7,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from courses.models import CatalogPage
+from courses.selectors import featured_tracks
+
 from .blocks import ContentStreamBlock
 
 
@@ -30,9 +33,6 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from courses.models import CatalogPage
-        from courses.selectors import featured_tracks
-
         context = super().get_context(request, *args, **kwargs)
         context["tracks"] = featured_tracks()
         context["catalog"] = CatalogPage.objects.live().public().child_of(self).first()

@@ -7,9 +7,15 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
 from wagtail import blocks
 from wagtail.blocks import StructValue
 from wagtail.embeds.blocks import EmbedBlock
+from wagtail.embeds.embeds import get_embed
+from wagtail.embeds.exceptions import EmbedException
 from wagtail.images.blocks import ImageBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
@@ -59,9 +65,6 @@ class VideoBlock(blocks.StructBlock):
     def get_context(self, value, parent_context=None):
         """Resolve the embed here so the template can fall back to a plain link, and give the player
         frame a title (screen readers announce frames by it)."""
-        from wagtail.embeds.embeds import get_embed
-        from wagtail.embeds.exceptions import EmbedException
-
         context = super().get_context(value, parent_context=parent_context)
         url = value["video"].url if value["video"] else ""
         title = value["title"] or _("Video")
@@ -101,11 +104,6 @@ class CodeBlock(blocks.StructBlock):
 
     def get_context(self, value, parent_context=None):
         """Highlight the listing on the server with Pygments (no script, no CDN)."""
-        from pygments import highlight
-        from pygments.formatters import HtmlFormatter
-        from pygments.lexers import TextLexer, get_lexer_by_name
-        from pygments.util import ClassNotFound
-
         context = super().get_context(value, parent_context=parent_context)
         try:
             lexer = get_lexer_by_name(value["language"]) if value["language"] != "text" else TextLexer()
@@ -136,6 +134,21 @@ class CalloutBlock(blocks.StructBlock):
         label = _("Callout")
 
 
+def correct_choices(question) -> list[int]:
+    """The indices of a quiz question's correct answers (a `QuizQuestionBlock` value), in order."""
+    return [index for index, choice in enumerate(question["choices"]) if choice["correct"]]
+
+
+def quiz_marks(quiz, answers: dict[str, list[int]]) -> list[bool]:
+    """How a quiz is marked: for each question of `quiz` (a `QuizBlock` value), whether `answers`
+    (question index as a string → chosen answer indices) chose exactly its correct answers, which
+    scores the question's point."""
+    return [
+        sorted(answers.get(str(index), [])) == correct_choices(question)
+        for index, question in enumerate(quiz["questions"])
+    ]
+
+
 class QuizChoiceBlock(blocks.StructBlock):
     text = blocks.CharBlock(label=_("Answer"), max_length=500)
     correct = blocks.BooleanBlock(required=False, label=_("Correct"))
@@ -151,7 +164,7 @@ class QuizQuestionBlock(blocks.StructBlock):
 
     def clean(self, value: StructValue) -> StructValue:
         value = super().clean(value)
-        correct = sum(1 for choice in value["choices"] if choice["correct"])
+        correct = len(correct_choices(value))
         if correct == 0:
             raise blocks.StructBlockValidationError(
                 {"choices": ValidationError(_("Mark at least one answer correct."))}
@@ -164,7 +177,7 @@ class QuizQuestionBlock(blocks.StructBlock):
 
 
 class QuizBlock(blocks.StructBlock):
-    """A graded quiz. Correct answers are only ever read on the server (see `courses.services`)."""
+    """A graded quiz. Correct answers are only ever read on the server (`quiz_marks`)."""
 
     quiz_id = blocks.CharBlock(
         label=_("Quiz identifier"),

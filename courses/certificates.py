@@ -31,6 +31,8 @@ def qr_code_svg(data: str) -> bytes:
 
 def certificate_pdf(certificate: Certificate, *, language: str | None = None) -> bytes:
     """The certificate as a one-page A4 landscape PDF."""
+    # Imported here, not at module level: WeasyPrint takes seconds to load and parses (and logs) its
+    # stylesheets on import, a cost every process that loads the URLs would pay for a rare download.
     from weasyprint import HTML
 
     url = verification_url(certificate)

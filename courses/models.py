@@ -1,7 +1,8 @@
 """Tracks, courses and lessons (Wagtail pages), and the learning records kept about them (plain models).
 
-Pages are presentation: they ask `courses.selectors` for what to show and `courses.services` to change
-anything.
+Pages are presentation: they ask `courses.selectors` for what to show and change nothing themselves
+(opening a lesson is recorded by `courses.wagtail_hooks`). They import the selectors when called: the
+selectors read these models, so a module-level import would be circular.
 """
 
 from __future__ import annotations
@@ -10,15 +11,19 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
+
+from common.pages import parent_page
 
 from .blocks import LessonStreamBlock
 
@@ -160,9 +165,9 @@ class CoursePage(Page):
         verbose_name_plural = _("courses")
 
     @property
-    def track(self) -> TrackPage | None:
-        parent = self.get_parent()
-        return parent.specific if parent else None
+    def track(self) -> TrackPage:
+        """The track the course belongs to (its parent page), in one query."""
+        return parent_page(self, TrackPage)
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import course_context
@@ -199,32 +204,18 @@ class LessonPage(Page):
 
     @property
     def course(self) -> CoursePage:
-        from .selectors import course_for_lesson
-
-        return course_for_lesson(lesson=self)
-
-    def activity_blocks(self) -> list:
-        """The quiz and notebook-exercise blocks a learner must pass, in page order."""
-        return [block for block in self.body if block.block_type in ("quiz", "notebook_exercise")]
+        """The course the lesson belongs to (its parent page), in one query."""
+        return parent_page(self, CoursePage)
 
     def serve(self, request, *args, **kwargs):
         """Only the course's learners and staff see a lesson; anyone else is sent to the course page,
         which invites them to enrol."""
-        from django.contrib import messages
-        from django.shortcuts import redirect
+        from .selectors import can_view_lessons
 
-        from .selectors import can_view_lessons, course_for_lesson
-        from .services import lesson_visit
-
-        course = course_for_lesson(lesson=self)
-        enrolment = None
-        if request.user.is_authenticated:
-            enrolment = Enrolment.objects.filter(user=request.user, course=course).first()
-        if not can_view_lessons(user=request.user, course=course, enrolment=enrolment):
+        course = self.course
+        if not can_view_lessons(user=request.user, course=course):
             messages.info(request, _("Enrol in the course to open its lessons."))
             return redirect(course.get_url(request) or "/")
-        if enrolment is not None and enrolment.status != Enrolment.Status.WITHDRAWN:
-            lesson_visit(user=request.user, lesson=self)
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):

@@ -10,6 +10,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from wagtail.models import Page
 
+from common.pages import parent_path
+
+from .blocks import quiz_marks
+from .forms import CatalogFilterForm
 from .models import (
     ActivityResult,
     CatalogPage,
@@ -73,8 +77,6 @@ def catalog_courses(
 def catalog_context(*, catalog: CatalogPage, params) -> dict:
     """Everything the catalogue page shows: the tracks, the filter form and the matching courses, each
     course annotated with its track. A fixed number of queries whatever the number of courses."""
-    from .forms import CatalogFilterForm
-
     tracks = list(featured_tracks().descendant_of(catalog))
     form = CatalogFilterForm(params or None, tracks=tracks)
     filters: dict = {}
@@ -90,7 +92,7 @@ def catalog_context(*, catalog: CatalogPage, params) -> dict:
     courses = catalog_courses(catalog=catalog, **filters)
     tracks_by_path = {track.path: track for track in tracks}
     for course in courses:
-        course.track_page = tracks_by_path.get(course.path[: -Page.steplen])
+        course.track_page = tracks_by_path.get(parent_path(course.path))
     return {
         "tracks": tracks,
         "form": form,
@@ -112,11 +114,6 @@ def required_lesson_ids(*, course: CoursePage) -> list[int]:
     return list(course_lessons(course=course).filter(required=True).values_list("pk", flat=True))
 
 
-def course_for_lesson(*, lesson: LessonPage) -> CoursePage:
-    """The course a lesson belongs to (its parent page), in one query."""
-    return CoursePage.objects.get(path=lesson.path[: -Page.steplen])
-
-
 def enrolment_is_open(*, course: CoursePage, now=None) -> bool:
     """Whether the course's enrolment window is open now (an unset bound is no bound)."""
     now = now or timezone.now()
@@ -126,6 +123,7 @@ def enrolment_is_open(*, course: CoursePage, now=None) -> bool:
 
 
 def active_enrolment_count(*, course: CoursePage) -> int:
+    """How many learners are taking the course now (what its capacity limits)."""
     return Enrolment.objects.filter(course=course, status=Enrolment.Status.ACTIVE).count()
 
 
@@ -139,6 +137,18 @@ def can_view_lessons(*, user, course: CoursePage, enrolment: Enrolment | None = 
     if enrolment is not None and enrolment.status != Enrolment.Status.WITHDRAWN:
         return True
     return user.has_perm("wagtailadmin.access_admin") or user.has_perm(PERM_STAFF)
+
+
+def is_lesson_learner(*, user, lesson: LessonPage) -> bool:
+    """Whether the user is a learner of the lesson's course: enrolled, active or completed (not
+    withdrawn). One query."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        Enrolment.objects.filter(user=user, course__path=parent_path(lesson.path))
+        .exclude(status=Enrolment.Status.WITHDRAWN)
+        .exists()
+    )
 
 
 def lesson_activity_ids(*, lesson: LessonPage) -> list[tuple[str, str]]:
@@ -194,7 +204,7 @@ def _progress_for(*, user, courses: list[CoursePage], completed_ids: set[int] = 
         ).values_list("lesson_id", flat=True)
     )
     for lesson in lessons:
-        progress = result[by_path[lesson.path[: -Page.steplen]]]
+        progress = result[by_path[parent_path(lesson.path)]]
         lesson.is_done = lesson.pk in done
         if lesson.is_done:
             progress.done_ids.add(lesson.pk)
@@ -241,7 +251,7 @@ def course_context(*, course: CoursePage, user) -> dict:
         "enrolment_open": is_open,
         "seats_left": seats_left,
         "can_enrol": is_open and seats_left != 0,
-        "track": course.get_parent().specific,
+        "track": course.track,
     }
 
 
@@ -256,13 +266,17 @@ def _quiz_feedback(*, lesson: LessonPage, user) -> dict:
     ):
         if attempt.quiz_id in feedback:
             continue
-        questions = []
-        for index, question in enumerate(quizzes[attempt.quiz_id]["questions"]):
-            correct = [i for i, choice in enumerate(question["choices"]) if choice["correct"]]
-            chosen = attempt.answers.get(str(index), [])
-            questions.append(
-                {"chosen": chosen, "correct": chosen == correct, "explanation": question["explanation"]}
+        quiz = quizzes[attempt.quiz_id]
+        questions = [
+            {
+                "chosen": attempt.answers.get(str(index), []),
+                "correct": correct,
+                "explanation": question["explanation"],
+            }
+            for index, (question, correct) in enumerate(
+                zip(quiz["questions"], quiz_marks(quiz, attempt.answers), strict=True)
             )
+        ]
         feedback[attempt.quiz_id] = {"attempt": attempt, "questions": questions}
     return feedback
 
@@ -270,7 +284,7 @@ def _quiz_feedback(*, lesson: LessonPage, user) -> dict:
 def lesson_context(*, lesson: LessonPage, user) -> dict:
     """The lesson page: its course, the course's lessons with done marks, the previous and next lesson,
     and the learner's latest quiz results."""
-    course = course_for_lesson(lesson=lesson)
+    course = lesson.course
     lessons = list(course_lessons(course=course))
     done: set[int] = set()
     if user.is_authenticated:

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .blocks import quiz_marks
 from .models import (
     ActivityResult,
     Certificate,
@@ -25,7 +26,7 @@ from .models import (
     QuizAttempt,
 )
 from .selectors import (
-    course_for_lesson,
+    active_enrolment_count,
     enrolment_is_open,
     lesson_activity_ids,
     quiz_block_value,
@@ -83,10 +84,8 @@ def enrolment_create(
 
     if not enrolment_is_open(course=course):
         raise ValidationError(_("Enrolment in this course is closed."), code="enrolment_closed")
-    if course.capacity is not None:
-        taken = Enrolment.objects.filter(course=course, status=Enrolment.Status.ACTIVE).count()
-        if taken >= course.capacity:
-            raise ValidationError(_("This course is full."), code="course_full")
+    if course.capacity is not None and active_enrolment_count(course=course) >= course.capacity:
+        raise ValidationError(_("This course is full."), code="course_full")
 
     if lyceum_id is None and region_id is None:
         lyceum_id, region_id = _placement(user)
@@ -143,7 +142,7 @@ def lesson_visit(*, user, lesson: LessonPage) -> LessonProgress:
     if not created:
         progress.last_visited_at = now
         progress.save(update_fields=["last_visited_at"])
-    Enrolment.objects.filter(user=user, course_id=lesson.get_parent().pk).update(last_activity_at=now)
+    Enrolment.objects.filter(user=user, course=lesson.course).update(last_activity_at=now)
     return _lesson_completion_evaluate(user=user, lesson=lesson, progress=progress)
 
 
@@ -165,7 +164,7 @@ def _lesson_completion_evaluate(
             return progress
     progress.completed_at = timezone.now()
     progress.save(update_fields=["completed_at"])
-    _course_completion_evaluate(user=user, course=course_for_lesson(lesson=lesson))
+    _course_completion_evaluate(user=user, course=lesson.course)
     return progress
 
 
@@ -219,8 +218,8 @@ def activity_result_record(
     if max_score < 0 or score < 0 or score > max_score:
         raise ValidationError(_("The score must be between 0 and the maximum score."))
     if pass_mark is None:
-        pass_mark = course_for_lesson(lesson=lesson).pass_mark
-    passed = score * 100 >= max_score * pass_mark if max_score > 0 else True
+        pass_mark = lesson.course.pass_mark
+    passed = _reaches_pass_mark(score=score, max_score=max_score, pass_mark=pass_mark)
 
     result = ActivityResult.objects.select_for_update().filter(
         user=user, lesson=lesson, activity_id=activity_id
@@ -233,6 +232,11 @@ def activity_result_record(
     result.save()
     _lesson_completion_evaluate(user=user, lesson=lesson)
     return result
+
+
+def _reaches_pass_mark(*, score, max_score, pass_mark: int) -> bool:
+    """Whether `score` out of `max_score` reaches `pass_mark` per cent (nothing to score: passed)."""
+    return score * 100 >= max_score * pass_mark if max_score > 0 else True
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -268,21 +272,17 @@ def quiz_attempt_submit(*, user, lesson: LessonPage, quiz_id: str, data) -> Quiz
     """Check a learner's answers to a quiz of the lesson against the lesson's live content.
 
     `data` maps `q<index>` to the chosen answer indices (a QueryDict or a dict of lists). A question
-    scores a point when exactly the correct answers are chosen. The attempt is stored, and the best
-    attempt so far is recorded as the activity result.
+    scores a point when exactly the correct answers are chosen (`blocks.quiz_marks`). The attempt is
+    stored, and the best attempt so far is recorded as the activity result.
     """
     quiz = quiz_block_value(lesson=lesson, quiz_id=quiz_id)
     if quiz is None:
         raise ValidationError(_("This quiz no longer exists."))
     answers = _parse_answers(quiz, data)
-    score = 0
-    for index, question in enumerate(quiz["questions"]):
-        correct = [i for i, choice in enumerate(question["choices"]) if choice["correct"]]
-        if answers[str(index)] == correct:
-            score += 1
+    score = sum(quiz_marks(quiz, answers))
     max_score = len(quiz["questions"])
     pass_mark = quiz["pass_mark"]
-    passed = score * 100 >= max_score * pass_mark
+    passed = _reaches_pass_mark(score=score, max_score=max_score, pass_mark=pass_mark)
     attempt = QuizAttempt(
         user=user,
         lesson=lesson,

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -242,8 +243,6 @@ class Submission(models.Model):
         return f"{self.exercise} — {self.student} #{self.attempt}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("grading:submission_detail", kwargs={"pk": self.pk})
 
     @property

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
+from wagtail.models import ReferenceIndex
 
+from courses.models import LessonPage
 from lyceums import scoping
 
 from .models import CellGrade, Exercise, Submission
@@ -13,10 +15,6 @@ from .models import CellGrade, Exercise, Submission
 
 def exercise_lessons(*, exercise: Exercise) -> QuerySet:
     """Live lessons whose body holds a notebook-exercise block of *exercise* (Wagtail's reference index)."""
-    from wagtail.models import ReferenceIndex
-
-    from courses.models import LessonPage
-
     page_ids = ReferenceIndex.objects.filter(
         to_content_type=ContentType.objects.get_for_model(Exercise),
         to_object_id=str(exercise.pk),

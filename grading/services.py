@@ -19,9 +19,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses.services import activity_result_record
+
 from .engines import GradeResult, NotebookError, get_engine
 from .engines.nbgrader_engine import read_notebook
 from .models import CellGrade, Exercise, ExerciseDataFile, GradeOverride, Submission, SubmissionEvent
+from .selectors import exercise_lessons
+from .tasks import grade_submission
 
 logger = logging.getLogger(__name__)
 TWO_PLACES = Decimal("0.01")
@@ -206,8 +210,6 @@ def _submission_insert(*, student, exercise, notebook_bytes, filename, source, l
 
 def _enqueue(submission_id: int) -> None:
     """Mark the submission queued and hand it to the grading queue (runs after commit)."""
-    from .tasks import grade_submission
-
     updated = Submission.objects.filter(pk=submission_id, state=Submission.State.RECEIVED).update(
         state=Submission.State.QUEUED, queued_at=timezone.now()
     )
@@ -238,8 +240,6 @@ def submission_requeue(*, submission: Submission) -> None:
 
 
 def _grade_later(submission_id: int) -> None:
-    from .tasks import grade_submission
-
     try:
         grade_submission.delay(submission_id)
     except Exception:  # noqa: BLE001
@@ -418,18 +418,11 @@ def submission_report_result(*, submission_id: int) -> None:
         )
         lesson = earlier.lesson if earlier else None
     if lesson is None:
-        from .selectors import exercise_lessons
-
         lesson = exercise_lessons(exercise=submission.exercise).order_by("path").first()
     if lesson is None:
         return
     counting = counting_submission(exercise=submission.exercise, student=submission.student)
     if counting is None or counting.score is None:
-        return
-    try:
-        from courses.services import activity_result_record
-    except ImportError:
-        logger.info("courses.services.activity_result_record is not available; result not recorded")
         return
     activity_result_record(
         user=submission.student,

@@ -1,4 +1,8 @@
-"""Celery tasks of the grading queue: thin, idempotent, taking ids."""
+"""Celery tasks of the grading queue: thin, idempotent, taking ids.
+
+Each task imports its service when it runs: `services` enqueues these tasks, so importing it here at
+load time would be circular.
+"""
 
 from __future__ import annotations
 

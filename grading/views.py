@@ -3,16 +3,14 @@ gradebook with overrides, regrades and exports. Views are thin: selectors read, 
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,9 +18,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from common.spreadsheets import to_csv, to_xlsx
 from lyceums import scoping
 
 from . import selectors, services
+from .engines.nbgrader_engine import render_feedback
 from .forms import GradeOverrideForm, SubmissionUploadForm
 from .models import Exercise, ExerciseDataFile, Submission
 
@@ -84,8 +84,6 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     if form.cleaned_data.get("lesson"):
         lesson = selectors.exercise_lessons(exercise=exercise).filter(pk=form.cleaned_data["lesson"]).first()
     upload = form.cleaned_data["notebook"]
-    from django.conf import settings
-
     if upload.size > settings.GRADING_MAX_NOTEBOOK_BYTES:
         messages.error(
             request,
@@ -112,8 +110,6 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def exercise_url(exercise: Exercise) -> str:
-    from django.urls import reverse
-
     return reverse("grading:exercise_detail", kwargs={"slug": exercise.slug})
 
 
@@ -190,8 +186,6 @@ def submission_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     key = f"grading:feedback:{submission.pk}:{stamp}:{submission.score}:{','.join(sorted(hidden))}"
     html = cache.get(key)
     if html is None:
-        from .engines.nbgrader_engine import render_feedback
-
         html = render_feedback(
             submission.graded_notebook,
             scores=scores,
@@ -316,19 +310,13 @@ def gradebook_regrade(request: HttpRequest, exercise_pk: int, group_pk: int) -> 
     return redirect("grading:gradebook_group", exercise_pk=exercise.pk, group_pk=group.pk)
 
 
-FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def safe_cell(value) -> object:
-    """A spreadsheet cell that cannot be read as a formula (CSV/XLSX injection)."""
-    if isinstance(value, str) and FORMULA_START.match(value):
-        return "'" + value
-    return value
-
-
-def _export_rows(rows: list[dict], exercise: Exercise) -> list[list]:
+def _export_table(rows: list[dict], exercise: Exercise) -> tuple[list[str], list[list]]:
+    """The gradebook of one exercise as header + rows (`common.spreadsheets` neutralises the cells)."""
     header = [_("Learner"), _("E-mail"), _("Attempts"), _("Score"), _("Maximum"), _("State"), _("Submitted")]
-    table = [header]
+    table = []
     for row in rows:
         counting = row["counting"]
         latest = row["latest"]
@@ -343,40 +331,21 @@ def _export_rows(rows: list[dict], exercise: Exercise) -> list[list]:
                 timezone.localtime(latest.submitted_at).strftime("%Y-%m-%d %H:%M") if latest else "",
             ]
         )
-    return [[safe_cell(v) for v in line] for line in table]
+    return header, table
 
 
 @login_required
 @require_GET
 def gradebook_export(request: HttpRequest, exercise_pk: int, group_pk: int, fmt: str) -> HttpResponse:
     group, exercise = _group_and_exercise(request, exercise_pk, group_pk)
-    table = _export_rows(
+    header, table = _export_table(
         selectors.gradebook_rows(user=request.user, group=group, exercise=exercise), exercise
     )
-    name = f"gradebook-{exercise.slug}-{group.pk}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(table)
-        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "Gradebook"
-        for line in table:
-            sheet.append(line)
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # text, never a formula
-        out = io.BytesIO()
-        workbook.save(out)
-        response = HttpResponse(
-            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    raise Http404
+        response = HttpResponse(to_csv(header, table), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(to_xlsx({"Gradebook": (header, table)}), content_type=XLSX_TYPE)
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="gradebook-{exercise.slug}-{group.pk}.{fmt}"'
+    return response

@@ -225,6 +225,8 @@ def _table_from_xlsx(data: bytes, *, max_rows: int, max_unpacked_bytes: int) -> 
                     )
                     % {"limit": max_sheet_rows}
                 )
+            if all(value is None for value in values):
+                continue
             cells = [
                 ""
                 if value is None

@@ -43,4 +43,3 @@ def test_xlsx_has_no_formula_cells():
     assert sheet["B2"].value == -3
     assert sheet["B2"].data_type == "n"
     assert sheet["A3"].value == "'@x"
-

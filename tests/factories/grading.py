@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import factory
 
+from demo import exercises as demo_exercises
 from grading.models import Exercise
 from grading.services import exercise_create
 
-DEMO_NOTEBOOKS = Path(__file__).resolve().parents[2] / "demo" / "notebooks"
+DEMO_NOTEBOOKS = demo_exercises.NOTEBOOKS
 
 
 def demo_notebook(name: str = "web_html_functions") -> bytes:
-    """The instructor notebook of a demo exercise, as bytes."""
-    return (DEMO_NOTEBOOKS / f"{name}.ipynb").read_bytes()
+    """A demo exercise's instructor notebook (the web course's by default), as bytes."""
+    return demo_exercises.demo_notebook(name)
 
 
 class ExerciseFactory(factory.django.DjangoModelFactory):

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from grading import services
 from grading.engines import CellResult, GradeResult
@@ -91,7 +92,6 @@ def test_exports_neutralise_formulas(client, classroom):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][0].startswith("'=HYPERLINK")
     assert rows[1][3] == "3.0"
-    from openpyxl import load_workbook
 
     response = client.get(reverse("grading:gradebook_export", args=[exercise.pk, group.pk, "xlsx"]))
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -99,7 +99,9 @@ def test_exports_neutralise_formulas(client, classroom):
     assert sheet["A2"].data_type == "s"
 
 
-def test_regrade_all_queues_every_finished_submission_and_reports_progress(client, classroom, monkeypatch):
+def test_regrade_all_queues_every_finished_submission_and_reports_progress(
+    client, classroom, monkeypatch, django_capture_on_commit_callbacks
+):
     """ "Grade all again" moves the group's finished submissions back to `queued` and the progress
     fragment counts them until they are final again."""
     group, teacher, student, exercise = classroom
@@ -107,9 +109,7 @@ def test_regrade_all_queues_every_finished_submission_and_reports_progress(clien
     _graded(student, exercise, 3)
     monkeypatch.setattr("grading.tasks.grade_submission.delay", lambda pk: queued.append(pk))
     client.force_login(teacher)
-    from django.test.utils import CaptureQueriesContext  # noqa: F401
-
-    with __import__("django").test.TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("grading:gradebook_regrade", args=[exercise.pk, group.pk]))
     assert Submission.objects.get().state == Submission.State.QUEUED
     assert len(queued) == 1

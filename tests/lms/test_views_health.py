@@ -1,4 +1,7 @@
 import pytest
+from django.core.cache import cache
+
+from lms.health import GRADING_ISOLATION_CACHE_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +30,21 @@ def test_readyz_is_503_when_the_broker_is_unreachable(client, settings):
     assert body["status"] == "unavailable"
     assert body["checks"]["broker"] == "error"
     assert body["checks"]["database"] == "ok"
+
+
+def test_readyz_says_whether_grading_workers_sandboxes_are_isolated(client):
+    """/readyz reports each grading worker's sandbox self-test (a refusal with its reason) without
+    making the portal itself unready; with no grading worker reporting, the status is unknown."""
+    assert client.get("/readyz").json()["grading_isolation"] == {"status": "unknown", "workers": {}}
+    workers = {
+        "grading@a": {"status": "ok", "reason": "", "checked_at": "2026-01-01T00:00:00+00:00"},
+        "grading@b": {
+            "status": "refused",
+            "reason": "the sandbox can see the worker's processes (no PID namespace)",
+            "checked_at": "2026-01-01T00:00:00+00:00",
+        },
+    }
+    cache.set(GRADING_ISOLATION_CACHE_KEY, workers)
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["grading_isolation"] == {"status": "refused", "workers": workers}
