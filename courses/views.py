@@ -78,7 +78,7 @@ def withdraw(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_POST
 def quiz_submit(request: HttpRequest, lesson_id: int, quiz_id: str) -> HttpResponse:
     lesson = get_object_or_404(LessonPage.objects.live().public(), pk=lesson_id)
-    course = selectors.course_for_lesson(lesson=lesson)
+    course = lesson.course
     if not selectors.can_view_lessons(user=request.user, course=course):
         messages.error(request, _("Enrol in the course to take its quizzes."))
         return redirect(course.get_url(request))

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -9,10 +10,16 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from . import health
 
+# One log-in page for the whole site, allauth's (e-mail verification, rate limits): the log-in forms of
+# the Django admin, the Wagtail admin and Wagtail's private pages send people there, keeping `next`.
+portal_login = RedirectView.as_view(pattern_name="account_login", query_string=True)
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("django-admin/login/", portal_login),
     path("django-admin/", admin.site.urls),
+    path("admin/login/", portal_login),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
@@ -29,4 +36,4 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [path("_util/login/", portal_login), path("", include(wagtail_urls))]

@@ -150,11 +150,16 @@ if SPAWNER == "local":
 elif SPAWNER == "docker":
     c.JupyterHub.spawner_class = "dockerspawner.DockerSpawner"
     c.DockerSpawner.image = env("JUPYTERHUB_SINGLEUSER_IMAGE", "quay.io/jupyter/scipy-notebook:2025-03-14")
-    c.DockerSpawner.network_name = env("DOCKER_NETWORK_NAME", "lyceum")
+    # Student servers join a network of their own that only the hub and the proxy share (compose's
+    # `students` network): a student's terminal reaches neither the portal's database nor its Redis.
+    c.DockerSpawner.network_name = env("DOCKER_NETWORK_NAME", "it-lyceum_students")
+    if not env("JUPYTERHUB_HUB_CONNECT_URL"):
+        # The servers call the hub API by its compose service name, which resolves on that network.
+        c.JupyterHub.hub_connect_url = "http://hub:8081"
     c.DockerSpawner.remove = True
     c.DockerSpawner.notebook_dir = "/home/jovyan/work"
     c.DockerSpawner.volumes = {"jupyterhub-user-{username}": "/home/jovyan/work"}
-    c.JupyterHub.hub_ip = "0.0.0.0"  # noqa: S104 - reached by the user containers on the compose network
+    c.JupyterHub.hub_ip = "0.0.0.0"  # noqa: S104 - reached by the user containers on the students network
 elif SPAWNER == "kubernetes":
     # Zero to JupyterHub configures KubeSpawner itself (image, profiles, storage, limits); nothing here.
     pass

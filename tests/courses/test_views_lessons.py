@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import PageViewRestriction
 
 from courses.models import ActivityResult, Enrolment, LessonProgress, QuizAttempt
 from tests.factories import (
@@ -181,6 +182,22 @@ def test_lesson_renders_blocks_navigation_and_records_visit(client, course, less
     # The lesson list marks the completed lesson as done (the quiz lesson is not done by a visit).
     html = client.get(second.url).content.decode()
     assert html.count('<span class="visually-hidden"> Done</span>') == 1
+
+
+def test_visit_is_recorded_only_once_wagtail_lets_the_page_be_served(client, course, lessons, learner):
+    """A lesson behind a password (a Wagtail view restriction) answers with the password form and
+    records nothing, even for an enrolled learner; the visit is recorded once the page is served."""
+    restriction = PageViewRestriction.objects.create(
+        page=lessons[0], restriction_type=PageViewRestriction.PASSWORD, password="open sesame"
+    )
+    response = client.get(lessons[0].url)
+    assert response.status_code == 200
+    assert "Welcome" not in response.content.decode()
+    assert not LessonProgress.objects.exists()
+
+    restriction.delete()
+    assert "Welcome" in client.get(lessons[0].url).content.decode()
+    assert LessonProgress.objects.filter(user=learner, lesson=lessons[0]).exists()
 
 
 def test_code_listing_escapes_html(client, course, learner):

@@ -3,10 +3,12 @@ notebook is validated and released."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -16,15 +18,25 @@ from tests.factories import ExerciseFactory, UserFactory, demo_notebook
 
 pytestmark = pytest.mark.django_db
 
+editors_migration = importlib.import_module("grading.migrations.0005_editors_author_exercises")
+
 EXERCISES_URL = reverse("wagtailsnippets_grading_exercise:list")
 ADD_URL = reverse("wagtailsnippets_grading_exercise:add")
 
 
 @pytest.fixture
-def editor(client):
+def editors_group() -> Group:
+    """The Editors group as the grading migration leaves it (granted again here: a transactional test
+    flushes the database, migration data included)."""
+    editors_migration.grant(apps, None)
+    return Group.objects.get(name="Editors")
+
+
+@pytest.fixture
+def editor(client, editors_group):
     """A member of the Editors group, neither staff nor superuser."""
     user = UserFactory(email="editor@example.org")
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(editors_group)
     client.force_login(user)
     return client
 
@@ -65,13 +77,11 @@ def _no_data_files(total: int = 0) -> dict:
     }
 
 
-def test_the_editors_group_may_view_add_and_change_exercises():
+def test_the_editors_group_may_view_add_and_change_exercises(editors_group):
     """The Editors group every installation has is given the exercise permissions by a migration;
     deleting exercises stays with administrators."""
     codenames = set(
-        Group.objects.get(name="Editors")
-        .permissions.filter(content_type__app_label="grading")
-        .values_list("codename", flat=True)
+        editors_group.permissions.filter(content_type__app_label="grading").values_list("codename", flat=True)
     )
     assert codenames == {"add_exercise", "change_exercise", "view_exercise"}
 
