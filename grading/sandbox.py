@@ -2,8 +2,10 @@
 
 The parent (a long-lived worker) builds a job holding only the sanitised submission and the data files
 the tests need — never the instructor source, other submissions or a gradebook — and starts the runner
-with an empty environment apart from a few harmless variables, in new network and mount namespaces
-(`unshare`), under a per-slot unprivileged uid when running as root. It enforces a wall-clock limit for
+with an empty environment apart from a few harmless variables, in new network, mount and PID namespaces
+(`unshare`), under a per-slot unprivileged uid when running as root (in a new user namespace, as the
+worker's own uid, otherwise: the PID namespace keeps the worker's processes out of its reach, and the
+Python installation is read-only in the sandbox). It enforces a wall-clock limit for
 the whole notebook (the runner enforces one per cell), reads at most a capped amount of output, kills
 everything the sandbox uid left behind, and then checks what came back: the returned notebook must
 have exactly the cells it was given, with the same sources and types; only outputs are taken from it.

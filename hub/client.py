@@ -1,9 +1,16 @@
 """A small client for the JupyterHub REST API and the Jupyter contents API behind the hub's proxy.
 
-The portal talks to the hub as its `portal` service (see docker/jupyterhub/jupyterhub_config.py for the
-scopes of that token). Everything `hub.services` and `hub.selectors` ask of the hub goes through
-`HubClient`: make sure a hub user exists, start their server and follow its progress, and put or get
-notebooks in their server's file tree.
+The portal talks to the hub REST API (`<hub>/hub/api/...`) as its `portal` service (see
+docker/jupyterhub/jupyterhub_config.py for the scopes of that token). The service token is sent there and
+nowhere else: a student controls their own server, so every request to `<hub>/user/<name>/...` carries a
+short-lived token the hub issues for that one user, scoped to that user's server only
+(`access:servers!user=<name>`, `JUPYTERHUB_USER_TOKEN_LIFETIME` seconds), cached per user until shortly
+before it expires.
+
+Everything `hub.services` and `hub.selectors` ask of the hub goes through `HubClient`: make sure a hub user
+exists, start their server and follow its progress, and put or get notebooks in their server's file tree.
+Every request is time-capped (connect and read timeouts, and an overall budget for the client made for
+one page); what a student's server answers is read up to a size cap (`GRADING_MAX_NOTEBOOK_BYTES`).
 
 Every failure surfaces as a `HubError` subclass whose message can be shown to the user. Only idempotent
 requests (GET, HEAD) are retried; a put never overwrites an existing notebook unless the caller asks
@@ -14,12 +21,15 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import requests
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -31,7 +41,9 @@ __all__ = [
     "HubError",
     "HubUnavailable",
     "NotebookNotFound",
+    "NotebookTooLarge",
     "ServerNotRunning",
+    "ServerStarting",
     "ServerStartFailed",
     "ServerStatus",
     "get_client",
@@ -59,12 +71,28 @@ class ServerNotRunning(HubError):
     default_message = _("Your JupyterLab server is not running. Open the exercise in JupyterLab first.")
 
 
+class ServerStarting(ServerNotRunning):
+    """The server was not ready; its start has been requested (nobody waits for it in a web request)."""
+
+    default_message = _("The JupyterLab server is starting. Please try again in a minute.")
+
+
 class ServerStartFailed(HubError):
     default_message = _("Your JupyterLab server could not be started. Please try again in a minute.")
 
 
 class NotebookNotFound(HubError):
     default_message = _("The notebook was not found in JupyterLab.")
+
+
+class NotebookTooLarge(HubError):
+    default_message = _("The notebook in JupyterLab is too large for the portal to read.")
+
+    @classmethod
+    def over(cls, limit: int, *, detail: str) -> NotebookTooLarge:
+        """The error for a notebook past *limit* bytes, naming the limit."""
+        message = _("The notebook in JupyterLab is larger than the %(limit)s the portal accepts.")
+        return cls(message % {"limit": filesizeformat(limit)}, detail=detail)
 
 
 @dataclass(frozen=True)
@@ -83,8 +111,41 @@ class ServerStatus:
         return self.pending == "spawn"
 
 
+@dataclass(frozen=True)
+class _Reply:
+    """What a student's server answered, its body read up to the size cap."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body[:300].decode("utf-8", errors="replace")
+
+    def json(self) -> dict:
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:
+            raise HubError(detail=f"not JSON: {self.text[:100]!r}") from exc
+
+
+# The per-user server tokens, shared by the clients of this process: (hub URL, user) -> (token, expiry
+# on the monotonic clock). A token is reused while it has more than USER_TOKEN_MARGIN seconds left.
+_user_tokens: dict[tuple[str, str], tuple[str, float]] = {}
+_user_tokens_lock = threading.Lock()
+USER_TOKEN_MARGIN = 60.0
+# Room for the contents model around a notebook of GRADING_MAX_NOTEBOOK_BYTES.
+ENVELOPE_BYTES = 64 * 1024
+
+
 class HubClient:
-    """The hub REST API at `<base_url>/hub/api` and the user servers at `<base_url>/user/<name>/`."""
+    """The hub REST API at `<base_url>/hub/api` and the user servers at `<base_url>/user/<name>/`.
+
+    *timeout* is the connect and per-read timeout of each request; *budget*, when given, the seconds all
+    requests of this client may take together (`get_client` sets it for the views); *max_notebook_bytes*
+    (default `GRADING_MAX_NOTEBOOK_BYTES`, plus room for the contents model around it) caps what is read
+    from a student's server."""
 
     def __init__(
         self,
@@ -93,16 +154,25 @@ class HubClient:
         *,
         timeout: float | None = None,
         retries: int = 2,
+        budget: float | None = None,
+        max_notebook_bytes: int | None = None,
+        user_token_lifetime: int | None = None,
     ) -> None:
         self.base_url = (base_url or settings.JUPYTERHUB_URL).rstrip("/")
         self.token = token if token is not None else settings.JUPYTERHUB_API_TOKEN
         self.timeout = timeout if timeout is not None else settings.JUPYTERHUB_REQUEST_TIMEOUT
+        self.retries = retries
+        self.deadline = time.monotonic() + budget if budget else None
+        self.max_notebook_bytes = (
+            max_notebook_bytes if max_notebook_bytes is not None else settings.GRADING_MAX_NOTEBOOK_BYTES
+        )
+        self.user_token_lifetime = user_token_lifetime or settings.JUPYTERHUB_USER_TOKEN_LIFETIME
+        # No default Authorization header: each request names the token it carries.
         self.session = requests.Session()
-        self.session.headers["Authorization"] = f"token {self.token}"
         retry = Retry(
             total=retries,
             connect=retries,
-            read=retries,
+            read=0,  # a server that is slow to answer stays slow: no second wait
             status=retries,
             backoff_factor=0.3,
             allowed_methods=frozenset({"GET", "HEAD"}),
@@ -114,16 +184,37 @@ class HubClient:
         self.session.mount("https://", adapter)
 
     # --- transport ------------------------------------------------------------------------------------
-    def _request(self, method: str, url: str, **kwargs) -> requests.Response:
-        kwargs.setdefault("timeout", self.timeout)
+    def _remaining(self, what: str) -> float | None:
+        """Seconds left of the budget (None without one); HubUnavailable once it is spent."""
+        if self.deadline is None:
+            return None
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise HubUnavailable(detail=f"{what}: the time for the hub's answers is up")
+        return remaining
+
+    def _timeout(self, what: str, read: float | None = None) -> tuple[float, float]:
+        """(connect, read) timeouts, shortened so that retries stay within the budget."""
+        connect, read = self.timeout, read if read is not None else self.timeout
+        remaining = self._remaining(what)
+        if remaining is not None:
+            share = max(remaining / (self.retries + 1), 0.05)
+            connect, read = min(connect, share), min(read, share)
+        return connect, read
+
+    def _request(self, method: str, url: str, *, token: str, **kwargs) -> requests.Response:
+        if "timeout" not in kwargs:
+            kwargs["timeout"] = self._timeout(f"{method} {url}")
         kwargs.setdefault("allow_redirects", False)
+        headers = {**kwargs.pop("headers", {}), "Authorization": f"token {token}"}
         try:
-            return self.session.request(method, url, **kwargs)
+            return self.session.request(method, url, headers=headers, **kwargs)
         except requests.RequestException as exc:
             raise HubUnavailable(detail=f"{method} {url}: {exc}") from exc
 
     def _api(self, method: str, path: str, **kwargs) -> requests.Response:
-        response = self._request(method, f"{self.base_url}/hub/api{path}", **kwargs)
+        """A request to the hub REST API: the only place the service token is sent."""
+        response = self._request(method, f"{self.base_url}/hub/api{path}", token=self.token, **kwargs)
         if response.status_code in (502, 503, 504):
             raise HubUnavailable(detail=f"{method} {path}: HTTP {response.status_code}")
         if response.status_code in (401, 403):
@@ -133,7 +224,7 @@ class HubClient:
         return response
 
     @staticmethod
-    def _fail(response: requests.Response, what: str, error: type[HubError] = HubError) -> HubError:
+    def _fail(response: requests.Response | _Reply, what: str, error: type[HubError] = HubError) -> HubError:
         return error(detail=f"{what}: HTTP {response.status_code} {response.text[:300]}")
 
     # --- users and servers ----------------------------------------------------------------------------
@@ -184,7 +275,8 @@ class HubClient:
         return status
 
     def start_server(self, username: str) -> ServerStatus:
-        """Ask the hub to start the user's default server (no-op when it runs or is starting)."""
+        """Ask the hub to start the user's default server (no-op when it runs or is starting). The hub
+        answers at once (`slow_spawn_timeout` 0): nothing here waits for the server."""
         response = self._api("POST", f"/users/{quote(username)}/server")
         if response.status_code == 400 and "already running" in response.text:
             return self.server_status(username)
@@ -192,13 +284,26 @@ class HubClient:
             raise self._fail(response, "start server", ServerStartFailed)
         return self.server_status(username)
 
+    def ready_or_start(self, username: str) -> ServerStatus:
+        """The status of the user's server when it is ready; otherwise ask for its start (unless it is
+        starting already) and raise `ServerStarting` without waiting."""
+        status = self.server_status(username)
+        if status.ready:
+            return status
+        if not status.running:
+            self.start_server(username)
+        raise ServerStarting(detail=f"{username}: not ready yet")
+
     def latest_progress(self, username: str, *, wait: float = 0.5) -> dict:
         """The most recent spawn-progress event ({progress, message, ready, failed}), read from the hub's
         event stream for at most *wait* seconds."""
         url = f"{self.base_url}/hub/api/users/{quote(username)}/server/progress"
         latest: dict = {}
+        deadline = time.monotonic() + wait
         try:
-            with self.session.get(url, stream=True, timeout=(self.timeout, wait)) as response:
+            with self._request(
+                "GET", url, token=self.token, stream=True, timeout=self._timeout("progress", wait)
+            ) as response:
                 if response.status_code != 200:
                     return latest
                 for line in response.iter_lines(decode_unicode=True):
@@ -209,7 +314,9 @@ class HubClient:
                             continue
                         if latest.get("ready") or latest.get("failed"):
                             break
-        except requests.RequestException:
+                    if time.monotonic() > deadline:
+                        break
+        except (requests.RequestException, HubUnavailable):
             pass  # the stream stays open until the server is ready: a read timeout is the normal end
         if latest.get("failed"):
             raise ServerStartFailed(detail=str(latest.get("message", "")))
@@ -218,7 +325,8 @@ class HubClient:
     def wait_until_ready(
         self, username: str, *, timeout: float | None = None, poll: float = 0.5
     ) -> ServerStatus:
-        """Start the server if needed and poll until it is ready; ServerStartFailed after *timeout*."""
+        """Start the server if needed and poll until it is ready; ServerStartFailed after *timeout*.
+        For scripts and tests only: a web request never waits for a server (see `ready_or_start`)."""
         timeout = timeout if timeout is not None else settings.JUPYTERHUB_START_TIMEOUT
         deadline = time.monotonic() + timeout
         status = self.server_status(username)
@@ -233,20 +341,93 @@ class HubClient:
                 raise ServerStartFailed(detail="the server stopped while starting")
         return status
 
+    # --- tokens for a student's own server --------------------------------------------------------------
+    def create_user_token(self, username: str, *, expires_in: int | None = None) -> str:
+        """A new token of the hub user *username* that reaches only their own server
+        (`access:servers!user=<name>`) and expires after *expires_in* seconds (default
+        `JUPYTERHUB_USER_TOKEN_LIFETIME`). The portal's service token itself never leaves the hub API."""
+        lifetime = int(expires_in or self.user_token_lifetime)
+        response = self._api(
+            "POST",
+            f"/users/{quote(username)}/tokens",
+            json={
+                "scopes": [f"access:servers!user={username}"],
+                "expires_in": lifetime,
+                "note": f"portal: notebooks in {username}'s server ({lifetime} s)",
+            },
+        )
+        if response.status_code != 201:
+            raise self._fail(response, "create a server token")
+        token = response.json().get("token")
+        if not token:
+            raise HubError(detail="create a server token: no token in the answer")
+        return token
+
+    def _server_token(self, username: str, *, fresh: bool = False) -> str:
+        """The cached token for *username*'s server, or a new one when there is none, when it has less
+        than USER_TOKEN_MARGIN (at most half its lifetime) left, or when *fresh* is asked for."""
+        key = (self.base_url, username)
+        now = time.monotonic()
+        with _user_tokens_lock:
+            cached = _user_tokens.get(key)
+        margin = min(USER_TOKEN_MARGIN, self.user_token_lifetime / 2)
+        if cached and not fresh and cached[1] - now > margin:
+            return cached[0]
+        token = self.create_user_token(username)
+        with _user_tokens_lock:
+            for stale in [k for k, (_t, expiry) in _user_tokens.items() if expiry <= now]:
+                del _user_tokens[stale]
+            _user_tokens[key] = (token, now + self.user_token_lifetime)
+        return token
+
     # --- notebooks through the contents API -------------------------------------------------------------
     def _contents_url(self, username: str, path: str) -> str:
         return f"{self.base_url}/user/{quote(username)}/api/contents/{quote(path.strip('/'))}"
 
-    def _contents(self, method: str, username: str, path: str, **kwargs) -> requests.Response:
-        response = self._request(method, self._contents_url(username, path), **kwargs)
-        if response.status_code in (502, 503, 504) or (
-            response.status_code in (301, 302, 303, 307) and "/hub/" in response.headers.get("Location", "")
+    def _read_capped(self, response: requests.Response, what: str) -> bytes:
+        """The body of a streamed *response* from a student's server, read only up to the notebook size
+        cap plus room for the model around it (`NotebookTooLarge` past it) and within the budget."""
+        limit = self.max_notebook_bytes + ENVELOPE_BYTES
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise NotebookTooLarge.over(self.max_notebook_bytes, detail=f"{what}: {declared} bytes announced")
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise NotebookTooLarge.over(self.max_notebook_bytes, detail=f"{what}: over {limit} bytes")
+                chunks.append(chunk)
+                self._remaining(what)
+        except requests.RequestException as exc:
+            raise HubUnavailable(detail=f"{what}: {exc}") from exc
+        return b"".join(chunks)
+
+    def _contents(self, method: str, username: str, path: str, **kwargs) -> _Reply:
+        """A contents-API request to *username*'s server with that user's server token (a new one once
+        when the cached token is refused); the answer is read up to the size cap."""
+        url = self._contents_url(username, path)
+        what = f"{method} {path}"
+        for attempt in range(2):
+            token = self._server_token(username, fresh=attempt > 0)
+            response = self._request(method, url, token=token, stream=True, **kwargs)
+            try:
+                if response.status_code in (401, 403) and attempt == 0:
+                    continue  # revoked or expired early: once more with a new token
+                redirect = response.status_code in (301, 302, 303, 307)
+                body = b"" if redirect else self._read_capped(response, what)
+            finally:
+                response.close()
+            reply = _Reply(response.status_code, response.headers, body)
+            break
+        if reply.status_code in (424, 502, 503, 504) or (
+            reply.status_code in (301, 302, 303, 307) and "/hub/" in reply.headers.get("Location", "")
         ):
-            # The proxy sends requests for a stopped server back to the hub.
-            raise ServerNotRunning(detail=f"{method} {path}: HTTP {response.status_code}")
-        if response.status_code in (401, 403):
-            raise HubError(detail=f"{method} {path}: refused ({response.status_code})")
-        return response
+            # The hub answers for a stopped server (424, or a redirect to the hub for older versions).
+            raise ServerNotRunning(detail=f"{what}: HTTP {reply.status_code}")
+        if reply.status_code in (401, 403):
+            raise HubError(detail=f"{what}: refused ({reply.status_code})")
+        return reply
 
     def get_contents(self, username: str, path: str, *, content: bool = True) -> dict | None:
         """The contents-API model of *path*, or None when it does not exist."""
@@ -306,7 +487,8 @@ class HubClient:
             raise self._fail(response, f"rename {path}")
 
     def get_notebook(self, username: str, path: str) -> bytes:
-        """The notebook at *path* as .ipynb bytes; NotebookNotFound when it is not there."""
+        """The notebook at *path* as .ipynb bytes; NotebookNotFound when it is not there,
+        NotebookTooLarge when the server sends more than the portal reads."""
         model = self.get_contents(username, path)
         if model is None or model.get("type") != "notebook":
             raise NotebookNotFound(detail=path)
@@ -320,5 +502,6 @@ class HubClient:
 
 
 def get_client() -> HubClient:
-    """The hub client the services use, configured from settings (one place for tests to reach)."""
-    return HubClient()
+    """The hub client the services use for one page, configured from settings (one place for tests to
+    reach): its calls together take at most `JUPYTERHUB_REQUEST_BUDGET` seconds."""
+    return HubClient(budget=settings.JUPYTERHUB_REQUEST_BUDGET)

@@ -3,15 +3,16 @@ and data files in it, put the starter back, submit the notebook from the hub for
 it for a teacher, and register the hub as the portal's OpenID Connect client.
 
 The writes on the hub go through `hub.client`; when the hub cannot do them they raise `HubError`, whose
-message is fit for the user, and nothing is written in the portal. None of them holds a database
-transaction open while it waits for the hub: a submission is written by `grading.services` in its own.
+message is fit for the user, and nothing is written in the portal. None of them waits for a server to
+start: when it is not ready they ask the hub to start it and raise `ServerStarting` (the views show the
+progress page or ask to try again). None of them holds a database transaction open while it talks to the
+hub: a submission is written by `grading.services` in its own.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from oauth2_provider.models import AbstractApplication, get_application_model
 
@@ -65,14 +66,14 @@ def exercise_notebook_place(
 def exercise_notebook_reset(
     *, user, exercise: Exercise, lesson: LessonPage | None = None, back_url: str = ""
 ) -> str:
-    """Give *user* the starter notebook of *exercise* again, starting their server if needed: the current
-    notebook is kept next to it under a dated name, and the data files are placed afresh. Returns the
-    JupyterLab address of the notebook."""
+    """Give *user* the starter notebook of *exercise* again: the current notebook is kept next to it under
+    a dated name, and the data files are placed afresh. Returns the JupyterLab address of the notebook.
+    `ServerStarting` (nothing replaced) while their server is not ready; its start is requested."""
     client = get_client()
     username = hub_username(user)
     path = notebook_path(exercise=exercise, lesson=lesson)
     starter = release_notebook(exercise=exercise, back_url=back_url)
-    client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
+    client.ready_or_start(username)
     if client.exists(username, path):
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - a local file name
         client.rename(username, path, path.removesuffix(".ipynb") + f".before-reset-{stamp}.ipynb")
@@ -82,15 +83,16 @@ def exercise_notebook_reset(
 
 
 def hub_submission_create(*, student, exercise: Exercise, lesson: LessonPage | None = None) -> Submission:
-    """Fetch *student*'s current notebook of *exercise* from their server (starting it if needed) and
-    submit it for grading through `grading.services.submission_create`, as a submission from the hub.
+    """Fetch *student*'s current notebook of *exercise* from their server and submit it for grading
+    through `grading.services.submission_create`, as a submission from the hub.
 
-    Raises `NotebookNotFound` when the student has no such notebook yet, another `HubError` when the hub
+    Raises `ServerStarting` when the server is not ready (its start is requested), `NotebookNotFound` when
+    the student has no such notebook yet, another `HubError` (`NotebookTooLarge` among them) when the hub
     cannot give it, and `ValidationError` when grading refuses it; nothing is written then."""
     client = get_client()
     username = hub_username(student)
     path = notebook_path(exercise=exercise, lesson=lesson)
-    client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
+    client.ready_or_start(username)
     notebook = client.get_notebook(username, path)
     return grading_services.submission_create(
         student=student,
@@ -103,14 +105,15 @@ def hub_submission_create(*, student, exercise: Exercise, lesson: LessonPage | N
 
 
 def student_notebook_fetch(*, student, exercise: Exercise, lesson: LessonPage | None = None) -> bytes:
-    """A copy of *student*'s current notebook of *exercise* as .ipynb bytes, read by the portal (their
-    server is started if needed; nobody else is given access to it). `NotebookNotFound` when the student
-    has no hub account or no such notebook yet."""
+    """A copy of *student*'s current notebook of *exercise* as .ipynb bytes, read by the portal (nobody
+    else is given access to the student's server). `NotebookNotFound` when the student has no hub account
+    or no such notebook yet; `ServerStarting` while their server is not ready (its start is requested, so
+    the caller shows the progress page and asks again)."""
     client = get_client()
     username = hub_username(student)
     if client.get_user(username) is None:
         raise NotebookNotFound
-    client.wait_until_ready(username, timeout=settings.JUPYTERHUB_START_TIMEOUT)
+    client.ready_or_start(username)
     return client.get_notebook(username, notebook_path(exercise=exercise, lesson=lesson))
 
 

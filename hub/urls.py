@@ -15,5 +15,10 @@ urlpatterns = [
         views.student_notebook,
         name="student_notebook",
     ),
+    path(
+        "exercises/<int:exercise_id>/students/<int:student_id>/notebook/status/",
+        views.student_notebook_status,
+        name="student_notebook_status",
+    ),
     path("signed-out/", views.signed_out, name="signed_out"),
 ]

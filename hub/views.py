@@ -2,7 +2,8 @@
 teachers read a copy of a student's notebook.
 
 The views only translate between HTTP and `hub.services` / `hub.selectors`; a hub that is down or a
-server that does not start becomes a message on the page, and nothing is written or lost.
+server that does not start becomes a message on the page, and nothing is written or lost. No view waits
+for a server to start: the start is requested and a progress page polls the hub until it is up.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grading.models import Exercise
 
 from . import selectors, services
-from .client import HubError, NotebookNotFound, ServerStatus
+from .client import HubError, NotebookNotFound, ServerStarting, ServerStatus
 from .oidc import hub_username
 
 logger = logging.getLogger(__name__)
@@ -160,6 +161,9 @@ def reset(request: HttpRequest, exercise_id: int) -> HttpResponse:
             lesson=lesson,
             back_url=_exercise_page_url(request, exercise),
         )
+    except ServerStarting:
+        messages.info(request, _("Your JupyterLab server is starting. Confirm again in a minute."))
+        return render(request, "hub/reset_confirm.html", context)
     except HubError as error:
         _fail(request, error)
         return render(request, "hub/reset_confirm.html", context)
@@ -180,6 +184,9 @@ def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
     except NotebookNotFound:
         messages.error(request, _("There is no notebook for this exercise in JupyterLab yet: open it first."))
         return _back(request)
+    except ServerStarting:
+        messages.info(request, _("Your JupyterLab server is starting. Submit again in a minute."))
+        return _back(request)
     except HubError as error:
         _fail(request, error)
         return _back(request)
@@ -198,14 +205,20 @@ def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
 @never_cache
 def student_notebook(request: HttpRequest, exercise_id: int, student_id: int) -> HttpResponse:
     """A read-only copy of a student's current notebook, fetched by the portal. Only people who may see
-    the student's records get it; nobody is given access to the student's server."""
-    exercise = get_object_or_404(Exercise, pk=exercise_id)
-    student = get_object_or_404(get_user_model(), pk=student_id)
-    if not selectors.can_read_student_notebook(user=request.user, student=student):
-        raise PermissionDenied
+    the student's records get it; nobody is given access to the student's server. While the student's
+    server is not ready, its start is requested and the page shows its progress, polling
+    `student_notebook_status`, instead of waiting."""
+    exercise, student = _readable_student(request, exercise_id, student_id)
+    lesson = _lesson(request)
     cells, error_message = None, ""
     try:
-        raw = services.student_notebook_fetch(student=student, exercise=exercise, lesson=_lesson(request))
+        raw = services.student_notebook_fetch(student=student, exercise=exercise, lesson=lesson)
+    except ServerStarting:
+        return render(
+            request,
+            "hub/student_notebook.html",
+            {"exercise": exercise, "student": student, "lesson": lesson, "starting": True, "status": None},
+        )
     except NotebookNotFound:
         error_message = _("The student has not opened this exercise in JupyterLab yet.")
     except HubError as error:
@@ -222,8 +235,50 @@ def student_notebook(request: HttpRequest, exercise_id: int, student_id: int) ->
     return render(
         request,
         "hub/student_notebook.html",
-        {"exercise": exercise, "student": student, "cells": cells, "error_message": error_message},
+        {
+            "exercise": exercise,
+            "student": student,
+            "lesson": lesson,
+            "cells": cells,
+            "error_message": error_message,
+        },
     )
+
+
+def _readable_student(request: HttpRequest, exercise_id: int, student_id: int):
+    """The exercise and the student whose notebook *request*'s user may read; 404 or 403 otherwise."""
+    exercise = get_object_or_404(Exercise, pk=exercise_id)
+    student = get_object_or_404(get_user_model(), pk=student_id)
+    if not selectors.can_read_student_notebook(user=request.user, student=student):
+        raise PermissionDenied
+    return exercise, student
+
+
+@login_required
+@require_GET
+@never_cache
+def student_notebook_status(request: HttpRequest, exercise_id: int, student_id: int) -> HttpResponse:
+    """The progress fragment of the student's server start, polled by the copy page; tells htmx to load
+    the copy once the server is ready."""
+    exercise, student = _readable_student(request, exercise_id, student_id)
+    lesson = _lesson(request)
+    failed = False
+    try:
+        current: ServerStatus | None = selectors.server_status(user=student, with_progress=True)
+    except HubError as error:
+        logger.warning("JupyterHub status: %s (%s)", error, error.detail)
+        current, failed = None, True
+    if current is not None and not current.running:
+        failed = True
+    page_url = _with_lesson(reverse("hub:student_notebook", args=[exercise.pk, student.pk]), lesson)
+    response = render(
+        request,
+        "hub/_progress.html",
+        {"exercise": exercise, "lesson": lesson, "status": current, "failed": failed, "retry_url": page_url},
+    )
+    if current is not None and current.ready:
+        response["HX-Redirect"] = page_url
+    return response
 
 
 # --- logging out of the portal ends the hub session too --------------------------------------------------

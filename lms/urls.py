@@ -2,21 +2,35 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
+from oauth2_provider import urls as oauth2_provider_urls
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from . import health
+from .views import portal_login
 
-# One log-in page for the whole site, allauth's (e-mail verification, rate limits): the log-in forms of
-# the Django admin, the Wagtail admin and Wagtail's private pages send people there, keeping `next`.
-portal_login = RedirectView.as_view(pattern_name="account_login", query_string=True)
+# The OpenID Connect provider serves what JupyterHub logs in with (docker/jupyterhub/jupyterhub_config.py:
+# authorize, token, userinfo) and the public documents describing it (discovery, signing keys, RFC 8414
+# metadata, whose address also gives the authorization response's `iss`). Nothing else of
+# django-oauth-toolkit: no application self-service, token management, device flow, dynamic client
+# registration, revocation, introspection or RP-initiated logout (`ensure_hub_client` registers the hub).
+OAUTH_ENDPOINTS = {
+    "authorize",
+    "token",
+    "user-info",
+    "oidc-connect-discovery-info",
+    "jwks-info",
+    "oauth-server-metadata",
+}
+oauth_urlpatterns = [p for p in oauth2_provider_urls.urlpatterns if p.name in OAUTH_ENDPOINTS]
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # One log-in page for the whole site, allauth's (e-mail verification, rate limits): the admins' and
+    # Wagtail's private pages' log-in forms send anonymous visitors there (see lms.views.portal_login).
     path("django-admin/login/", portal_login),
     path("django-admin/", admin.site.urls),
     path("admin/login/", portal_login),
@@ -25,7 +39,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    path("oauth/", include((oauth_urlpatterns, "oauth2_provider"))),
     path("api/v1/", include("lms.api")),
     path("learning/", include("courses.urls")),
     path("network/", include("lyceums.urls")),

@@ -2,7 +2,7 @@
 
 Used unchanged by the one-machine demo, the integration tests, docker compose and Kubernetes (Zero to
 JupyterHub loads it from `hub.extraConfig`). Everything that differs between those comes from
-environment variables; see the JupyterHub section of README.md.
+environment variables; see docs/hub.md.
 
 Users log in through the portal, which is an OpenID Connect provider: GenericOAuthenticator with PKCE,
 the username taken from the stable `preferred_username` claim (`u<user id>`) and hub groups from the
@@ -14,6 +14,8 @@ import os
 import shutil
 import sys
 from pathlib import Path
+
+import jupyterhub
 
 c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
 
@@ -81,6 +83,11 @@ c.GenericOAuthenticator.userdata_url = PORTAL_INTERNAL_URL + "/oauth/userinfo/"
 c.GenericOAuthenticator.scope = ["openid", "profile", "email", "groups"]
 c.GenericOAuthenticator.enable_pkce = True
 c.GenericOAuthenticator.login_service = env("JUPYTERHUB_LOGIN_SERVICE", "IT-Lyceum")
+# No hub login page: a visitor without a hub session goes straight to the portal's authorize endpoint,
+# which answers at once for a portal user (the hub's client skips the consent screen, see
+# ensure_hub_client) and sends anyone else to the portal's own log-in form. The hub's logout lands on the
+# portal (logout_redirect_url below), so it never loops back into a fresh log-in.
+c.Authenticator.auto_login = True
 # `u<portal user id>`: stable when the e-mail address or the name changes, safe as a Unix user name.
 c.GenericOAuthenticator.username_claim = "preferred_username"
 c.GenericOAuthenticator.manage_groups = True
@@ -97,27 +104,31 @@ c.GenericOAuthenticator.admin_users = set()
 # Auth state (the portal's access token) is not needed by the servers: keep it off.
 c.Authenticator.enable_auth_state = False
 # Logging out of the hub sends the user back to the portal (the portal's logout in turn visits
-# /hub/logout, see the README).
+# /hub/logout, see docs/hub.md).
 c.GenericOAuthenticator.logout_redirect_url = env("JUPYTERHUB_LOGOUT_REDIRECT_URL", PORTAL_URL + "/")
 c.GenericOAuthenticator.validate_server_cert = env("JUPYTERHUB_VALIDATE_PORTAL_CERT", "1") == "1"
 c.GenericOAuthenticator.http_request_kwargs = {"request_timeout": 10, "connect_timeout": 5}
 
 # --- The portal's service token: the narrowest scopes the portal needs ----------------------------------
 #   admin:users     create the hub user before their first server start (JupyterHub grants user
-#                   creation with no narrower scope)
+#                   creation with no narrower scope; it cannot make anyone a hub admin)
 #   read:users      is the user there, is their server ready
 #   read:servers    spawn progress
-#   servers         start and stop servers
-#   access:servers  the Jupyter contents API through the proxy: place and fetch notebooks
-# The service has no OAuth client and no URL, so its token is never handed to a browser.
+#   start:servers   start servers (JupyterHub 6; `servers`, which may stop them too, on JupyterHub 5)
+#   tokens          issue a user a short-lived token for their own server only
+#                   (`access:servers!user=<name>`): the portal sends that token, never its own, to the
+#                   student's server, which the student controls, to place and fetch notebooks
+# The service token is used only on the hub's REST API (/hub/api). The service has no OAuth client and no
+# URL, so its token is never handed to a browser either.
 PORTAL_SERVICE_TOKEN = env("JUPYTERHUB_API_TOKEN")
 if PORTAL_SERVICE_TOKEN:
+    _start = "start:servers" if jupyterhub.version_info >= (6,) else "servers"
     c.JupyterHub.services = [{"name": "portal", "api_token": PORTAL_SERVICE_TOKEN}]
     c.JupyterHub.load_roles = [
         {
             "name": "portal",
             "description": "The IT-Lyceum portal: users, their servers and notebooks",
-            "scopes": ["admin:users", "read:users", "read:servers", "servers", "access:servers"],
+            "scopes": ["admin:users", "read:users", "read:servers", _start, "tokens"],
             "services": ["portal"],
         }
     ]
@@ -126,6 +137,17 @@ if PORTAL_SERVICE_TOKEN:
 # on one machine a server simply runs until its user stops it or the hub stops.
 
 # --- Spawner: local processes on one machine, Docker for compose, Kubernetes for a cluster -------------
+# Learners' single-user servers read the Jupyter configuration directory docker/jupyterhub/singleuser/
+# before any other (JUPYTER_CONFIG_PATH): it turns off nbgrader's instructor tools, which the portal's
+# virtual environment has because grading uses nbgrader. `jupyter_server_config.json` disables the
+# formgrader, assignment-list and course-list server extensions; `labconfig/page_config.json` disables
+# and locks the JupyterLab plugins for the nbgrader menu, Create Assignment, Formgrader, Course List and
+# Assignment List. nbgrader's Validate button stays: it runs the learner's own notebook in the learner's
+# own server and reports the visible tests, nothing a learner could not do with "Run All"; grading
+# itself happens on the portal. The local spawner points at this directory; Kubernetes mounts the same
+# two files (singleuser.extraFiles in docker/k8s/z2jh-values.yaml); the stock docker-stacks images
+# used by compose carry no nbgrader, and an image that adds it copies the directory and sets the path.
+SINGLEUSER_CONFIG_DIR = Path(__file__).resolve().parent / "singleuser"
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = int(env("JUPYTERHUB_START_TIMEOUT", "120"))
 c.Spawner.http_timeout = int(env("JUPYTERHUB_HTTP_TIMEOUT", "60"))
@@ -141,6 +163,12 @@ if SPAWNER == "local":
     c.SimpleLocalProcessSpawner.home_dir_template = str(users_dir / "{username}")
     c.Spawner.cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
     c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV"]
+    # Learners' Jupyter configuration (no nbgrader instructor tools) comes first on the config path.
+    c.Spawner.environment = {
+        "JUPYTER_CONFIG_PATH": os.pathsep.join(
+            filter(None, [str(SINGLEUSER_CONFIG_DIR), env("JUPYTER_CONFIG_PATH")])
+        )
+    }
     if os.geteuid() == 0:
         # Containers and CI often run everything as root; the single-user server refuses that by default.
         c.Spawner.args = ["--ServerApp.allow_root=True"]

@@ -1,5 +1,8 @@
-"""The "Editors" group (created by Wagtail's initial data) authors exercises: it may view, add and change
-them, which also shows it the Exercises menu of the Wagtail admin. Deleting stays with administrators."""
+"""The "Editors" group authors exercises: it may view, add and change them, which also shows it the
+Exercises menu of the Wagtail admin. Deleting stays with administrators.
+
+Wagtail's initial data creates the group with access to the admin; where it is missing it is created
+here with that access too."""
 
 from django.db import migrations
 
@@ -26,8 +29,13 @@ def _exercise_permissions(apps):
 
 def grant(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
-    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
+    Permission = apps.get_model("auth", "Permission")
+    group, created = Group.objects.get_or_create(name=EDITORS_GROUP)
     group.permissions.add(*_exercise_permissions(apps))
+    if created:
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
 
 
 def revoke(apps, schema_editor):
@@ -45,8 +53,9 @@ class Migration(migrations.Migration):
         ("grading", "0004_exercise_data_files"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        # Wagtail's initial data creates the Editors group (with access to the admin).
+        # Wagtail's initial data creates the Editors group and gives it access to the admin.
         ("wagtailcore", "0002_initial_data"),
+        ("wagtailadmin", "0001_create_admin_access_permissions"),
     ]
 
     operations = [migrations.RunPython(grant, revoke)]

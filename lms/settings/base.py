@@ -1,5 +1,5 @@
 """Settings shared by every environment. Everything that differs between machines comes from the
-environment (see the configuration table in README.md); with nothing set, the platform runs on one
+environment (see docs/configuration.md); with nothing set, the platform runs on one
 machine with SQLite and an embedded Celery broker."""
 
 from pathlib import Path
@@ -133,11 +133,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "courses:my_learning"
-# One log-in page for the whole site, allauth's, which enforces e-mail verification and the rate limits
-# (lms/urls.py redirects the admins' own log-in forms there). E-mail changes and password resets go
+# One log-in page for the whole site, allauth's, which enforces e-mail verification and the rate limits:
+# lms/urls.py puts `lms.views.portal_login` at the Wagtail admin's, the Django admin's and Wagtail's
+# private-page log-in addresses, which those keep redirecting to. E-mail changes and password resets go
 # through allauth too: Wagtail's versions would skip verification and the rate limits.
-WAGTAILADMIN_LOGIN_URL = LOGIN_URL
-WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -230,7 +229,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A session, or an OAuth token granted the `read` scope (not the hub's log-in scopes).
+    "DEFAULT_PERMISSION_CLASSES": ["lms.permissions.IsAuthenticatedWithApiScope"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
@@ -260,7 +260,10 @@ OAUTH2_PROVIDER = {
         "openid": "OpenID Connect",
         "profile": "Your name and e-mail",
         "email": "Your e-mail address",
+        "read": "Read the statistics API",
     },
+    # A client that names no scope gets `openid` only: `read` (the REST API) is never implied.
+    "DEFAULT_SCOPES": ["openid"],
 }
 
 # --- The platform's own settings.
@@ -288,7 +291,12 @@ JUPYTERHUB_OAUTH_REDIRECT_URI = env(
     "JUPYTERHUB_OAUTH_REDIRECT_URI", default=f"{JUPYTERHUB_PUBLIC_URL}/hub/oauth_callback"
 )
 JUPYTERHUB_START_TIMEOUT = env.int("JUPYTERHUB_START_TIMEOUT", default=120)
-JUPYTERHUB_REQUEST_TIMEOUT = env.float("JUPYTERHUB_REQUEST_TIMEOUT", default=10)
+# Seconds to connect to the hub (or a student's server) and to wait for each read from it; all the hub
+# calls made for one page share JUPYTERHUB_REQUEST_BUDGET seconds (below the web worker's timeout).
+JUPYTERHUB_REQUEST_TIMEOUT = env.float("JUPYTERHUB_REQUEST_TIMEOUT", default=5)
+JUPYTERHUB_REQUEST_BUDGET = env.float("JUPYTERHUB_REQUEST_BUDGET", default=20)
+# Lifetime of the per-user tokens the portal sends to a student's own server (scoped to that server).
+JUPYTERHUB_USER_TOKEN_LIFETIME = env.int("JUPYTERHUB_USER_TOKEN_LIFETIME", default=300)
 # Logging out of the portal also ends the hub session (see hub.views.signed_out).
 JUPYTERHUB_LOGOUT_WITH_PORTAL = env.bool("JUPYTERHUB_LOGOUT_WITH_PORTAL", default=True)
 ACCOUNT_LOGOUT_REDIRECT_URL = "/hub/signed-out/"

@@ -83,7 +83,8 @@ def running_worker(
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 60
+        # A worker of the grading queue self-tests the sandbox before it is ready: allow for that.
+        deadline = time.monotonic() + 180
         while "ready." not in log.read_text():
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")

@@ -2,7 +2,9 @@
 
 Rules: a municipality addressed by code outside the scope → 403; a lyceum, group or learner addressed
 by id outside the scope → 404; pages for roles that have no dashboard → 403; anonymous → log-in redirect
-(pages) or 403 (API).
+(pages) or 403 (API). The admins' log-in forms send anonymous visitors to the portal's log-in page and
+refuse logged-in people (403); the OpenID Connect provider serves only what JupyterHub uses, the same to
+every role, and nothing of django-oauth-toolkit's self-service (404).
 """
 
 from __future__ import annotations
@@ -87,6 +89,26 @@ MATRIX = {
         lambda n: "/api/v1/stats/regions/kazan/lyceums/",
         expect("200 200 403 403 403 403 403"),
     ),
+    "wagtail_admin": (lambda n: "/admin/", expect("302 302 302 302 302 302 302")),
+    "wagtail_admin_login": (lambda n: "/admin/login/", expect("403 403 403 403 403 403 302")),
+    "django_admin_login": (lambda n: "/django-admin/login/", expect("403 403 403 403 403 403 302")),
+    "wagtail_private_page_login": (lambda n: "/_util/login/", expect("403 403 403 403 403 403 302")),
+    "oauth_discovery": (
+        lambda n: "/oauth/.well-known/openid-configuration",
+        expect("200 200 200 200 200 200 200"),
+    ),
+    "oauth_jwks": (lambda n: "/oauth/.well-known/jwks.json", expect("200 200 200 200 200 200 200")),
+    "oauth_authorize_unknown_client": (
+        lambda n: "/oauth/authorize/?client_id=unknown&response_type=code",
+        expect("400 400 400 400 400 400 302"),
+    ),
+    "oauth_userinfo_without_token": (lambda n: "/oauth/userinfo/", expect("401 401 401 401 401 401 401")),
+    "oauth_applications": (lambda n: "/oauth/applications/", expect("404 404 404 404 404 404 404")),
+    "oauth_register": (lambda n: "/oauth/applications/register/", expect("404 404 404 404 404 404 404")),
+    "oauth_authorized_tokens": (lambda n: "/oauth/authorized_tokens/", expect("404 404 404 404 404 404 404")),
+    "oauth_device": (lambda n: "/oauth/device/", expect("404 404 404 404 404 404 404")),
+    "oauth_dynamic_registration": (lambda n: "/oauth/register/", expect("404 404 404 404 404 404 404")),
+    "oauth_introspect": (lambda n: "/oauth/introspect/", expect("404 404 404 404 404 404 404")),
 }
 
 
