@@ -2,6 +2,7 @@
 errors, takes the notebook, the rules and a data file, and the exercise is listed after saving."""
 
 import pytest
+from allauth.account.models import EmailAddress
 
 from demo.accounts import ensure_editors_group
 from grading.models import Exercise
@@ -14,25 +15,26 @@ PASSWORD = "Kazan-editor-2026"
 
 @pytest.fixture
 def editor():
-    """A member of the demo's Editors group, neither staff nor superuser."""
+    """A member of the demo's Editors group with a verified address, neither staff nor superuser."""
     user = UserFactory(email="editor@example.org", password=PASSWORD)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     user.groups.add(ensure_editors_group())
     return user
 
 
 def test_editor_creates_an_exercise(live_server, browser_page, editor, settings):
     """From the Exercises menu an editor opens the form, uploads the instructor notebook, adds a data
-    file, sets the deadline, attempts and visibility and saves; no page raised a script error."""
+    file, sets the deadline, attempts and visibility and saves; no admin page raised a script error."""
     settings.WAGTAIL_GRAVATAR_PROVIDER_URL = None  # the admin's avatars would be fetched from gravatar.com
     page = browser_page
-    errors = []
+    page.goto(live_server.url + "/admin/")  # sent to the portal's log-in page and back
+    page.locator("#id_login").fill(editor.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    errors = []  # in the admin's pages
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-
-    page.goto(live_server.url + "/admin/login/")
-    page.locator("#id_username").fill(editor.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Exercises").click()
     page.get_by_role("link", name="Add exercise").click()
 
