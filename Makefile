@@ -44,7 +44,9 @@ check: .venv/.installed
 	$(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=lms.settings.production SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))') \
 	  OIDC_RSA_PRIVATE_KEY="$$(openssl genrsa 2048 2>/dev/null)" \
-	  DATABASE_URL=sqlite:///var/check.sqlite3 ALLOWED_HOSTS=lyceum.example $(PY) manage.py check --deploy --fail-level WARNING
+	  DATABASE_URL=sqlite:///var/check.sqlite3 ALLOWED_HOSTS=lyceum.example \
+	  EMAIL_URL=smtp+tls://check@mail.lyceum.example:587 REDIS_URL=redis://127.0.0.1:6379/0 \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf .venv node_modules lms/static/dist var

@@ -219,7 +219,17 @@ class Submission(models.Model):
     lease_owner = models.CharField(max_length=200, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the broker last accepted this submission's grading message.")
+    )
+    requeues = models.PositiveIntegerField(
+        default=0, help_text=_("How many times the stuck-submission sweeper has queued it again.")
+    )
+    requeued_at = models.DateTimeField(null=True, blank=True)
     graded_at = models.DateTimeField(null=True, blank=True)
+    completion_synced_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the current result last reached course completion.")
+    )
 
     class Meta:
         verbose_name = _("submission")

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -219,31 +219,53 @@ def _enqueue(submission_id: int) -> None:
             from_state=Submission.State.RECEIVED,
             to_state=Submission.State.QUEUED,
         )
+    _hand_to_broker(submission_id)
+
+
+def _hand_to_broker(submission_id: int) -> None:
+    """Send the grading message; record `enqueued_at` once the broker has accepted it. A submission
+    left without it (the broker was down) is re-queued by the sweeper."""
     try:
         grade_submission.delay(submission_id)
     except Exception:  # noqa: BLE001 - the broker is down: the sweeper re-queues it later
         logger.exception("could not queue submission %s; the sweeper will retry", submission_id)
+        return
+    Submission.objects.filter(pk=submission_id, state=Submission.State.QUEUED).update(
+        enqueued_at=timezone.now()
+    )
 
 
+@transaction.atomic
 def submission_requeue(*, submission: Submission) -> None:
-    """Queue grading again (regrade, or the sweeper picking up a stuck submission)."""
-    with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
-        previous = locked.state
-        locked.state = Submission.State.QUEUED
-        locked.queued_at = timezone.now()
-        locked.lease_owner = ""
-        locked.lease_expires_at = None
-        locked.save(update_fields=["state", "queued_at", "lease_owner", "lease_expires_at"])
-        _record(locked, previous, Submission.State.QUEUED, "requeued")
-        transaction.on_commit(lambda: _grade_later(locked.pk))
+    """Queue grading again (the sweeper picking up a lost submission): counted on the submission
+    (`requeues`, which counts against `GRADING_MAX_RUNS_PER_SUBMISSION`, and `requeued_at`)."""
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    previous = locked.state
+    now = timezone.now()
+    locked.state = Submission.State.QUEUED
+    locked.queued_at = now
+    locked.enqueued_at = None
+    locked.requeued_at = now
+    locked.requeues += 1
+    locked.lease_owner = ""
+    locked.lease_expires_at = None
+    locked.save(
+        update_fields=[
+            "state",
+            "queued_at",
+            "enqueued_at",
+            "requeued_at",
+            "requeues",
+            "lease_owner",
+            "lease_expires_at",
+        ]
+    )
+    _record(locked, previous, Submission.State.QUEUED, f"requeued ({locked.requeues})")
+    transaction.on_commit(lambda: _grade_later(locked.pk))
 
 
 def _grade_later(submission_id: int) -> None:
-    try:
-        grade_submission.delay(submission_id)
-    except Exception:  # noqa: BLE001
-        logger.exception("could not queue submission %s", submission_id)
+    _hand_to_broker(submission_id)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -284,7 +306,9 @@ def _lease_seconds() -> float:
 @transaction.atomic
 def _claim(submission_id: int) -> Submission | None:
     submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
-    if submission is None or submission.state == Submission.State.GRADED:
+    if submission is None or submission.state in Submission.TERMINAL_STATES:
+        # Graded or failed is final: a duplicate or late delivery (a sweeper re-queue racing the broker's
+        # own redelivery, say) must not run the notebook again. A teacher's regrade re-queues it first.
         return None
     now = timezone.now()
     if (
@@ -295,8 +319,6 @@ def _claim(submission_id: int) -> Submission | None:
     ):
         raise LeaseHeld((submission.lease_expires_at - now).total_seconds())
     if submission.grading_runs >= settings.GRADING_MAX_RUNS_PER_SUBMISSION:
-        if submission.state == Submission.State.FAILED:
-            return None  # a late duplicate delivery: the failure recorded stands
         # The runs so far ended without a result (a worker lost mid-run, say): stop rather than let this
         # notebook take down worker after worker.
         error = _(

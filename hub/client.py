@@ -32,6 +32,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.util.retry import Retry
 
 from .oidc import hub_username
@@ -393,13 +394,15 @@ class HubClient:
             raise NotebookTooLarge.over(self.max_notebook_bytes, detail=f"{what}: {declared} bytes announced")
         chunks, size = [], 0
         try:
-            for chunk in response.iter_content(64 * 1024):
+            # read1: at most one socket read per step (each bounded by the read timeout), so the budget is
+            # checked even against a server that trickles its answer
+            while chunk := response.raw.read1(64 * 1024, decode_content=True):
                 size += len(chunk)
                 if size > limit:
                     raise NotebookTooLarge.over(self.max_notebook_bytes, detail=f"{what}: over {limit} bytes")
                 chunks.append(chunk)
                 self._remaining(what)
-        except requests.RequestException as exc:
+        except (requests.RequestException, Urllib3Error, OSError) as exc:
             raise HubUnavailable(detail=f"{what}: {exc}") from exc
         return b"".join(chunks)
 

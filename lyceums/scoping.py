@@ -9,6 +9,14 @@ Roles:
 - coordinator: everything in the municipalities (regions) they are assigned to;
 - teacher: the lyceums they are assigned to, and within them only the study groups they teach;
 - student: their own records only.
+
+Group membership counts only while it lasts: a learner is seen through a study group only while they
+are a current member of it (`GroupMembership.left_at` is empty). A learner who left a group drops out
+of the view of the group's teachers — its gradebook, group page and the learner's records and
+submissions — together with the right to override or regrade their work. A coordinator keeps seeing
+such a learner through the enrolments snapshotted in their municipality (`Enrolment.region`), since
+the municipality's figures still count those enrolments; a learner who left without an enrolment there
+is no longer the coordinator's. The group itself stays visible to its teachers.
 """
 
 from __future__ import annotations
@@ -110,14 +118,16 @@ def visible_groups(user) -> QuerySet:
 
 
 def visible_learners(user) -> QuerySet:
-    """People whose learning records the user may see; a student sees only themself."""
+    """People whose learning records the user may see; a student sees only themself. Through a study
+    group only its current members are seen (a membership with `left_at` set no longer counts); a
+    coordinator also sees everyone enrolled in their municipality and its staff."""
 
     def restrict(users: Manager) -> QuerySet:
         group_ids = visible_groups(user).values("pk")
         coordinated = visible_regions(user).values("pk")
         # A subquery of ids, not joins: joining memberships and assignments in one query multiplies rows.
         seen = users.filter(
-            Q(group_memberships__group__in=group_ids)
+            Q(group_memberships__group__in=group_ids, group_memberships__left_at__isnull=True)
             | Q(staff_assignments__lyceum__region__in=coordinated)
             | Q(staff_assignments__region__in=coordinated)
             | Q(enrolments__region__in=coordinated)

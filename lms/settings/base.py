@@ -147,6 +147,12 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SIGNUP_FORM_CLASS = "lms.forms.SignupForm"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# The per-address rate limits take the client's address from X-Forwarded-For only behind this many
+# reverse proxies of our own (the right-most entries; what the client wrote itself is ignored). 0 uses
+# the address of the connection: right on one machine, wrong behind a proxy (everyone would share the
+# proxy's allowance). Production trusts 1 by default.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="IT-Lyceum <noreply@it-lyceum.example>")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 if env("EMAIL_URL", default=""):

@@ -54,6 +54,8 @@ def _production_env(**extra: str) -> dict:
         "DATABASE_URL": "postgres://lyceum@127.0.0.1:1/lyceum",
         "ALLOWED_HOSTS": "portal.example",
         "OIDC_RSA_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nnot-used\n-----END PRIVATE KEY-----",
+        "EMAIL_URL": "smtp+tls://portal@mail.example:587",
+        "REDIS_URL": "redis://redis.example:6379/0",
         **extra,
     }
 

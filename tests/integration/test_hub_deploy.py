@@ -19,6 +19,8 @@ import yaml
 from django.conf import settings
 from traitlets.config import Config
 
+from tests.services import redis_url
+
 ROOT = Path(settings.BASE_DIR)
 DOCKER = ROOT / "docker"
 
@@ -48,7 +50,9 @@ def production_env(tmp_path: Path, rsa_key: str) -> dict:
         "SECURE_SSL_REDIRECT": "0",
         "JUPYTERHUB_OAUTH_CLIENT_SECRET": secrets.token_hex(16),
         "JUPYTERHUB_OAUTH_REDIRECT_URI": "https://hub.example/hub/oauth_callback",
-        "REDIS_URL": "",
+        # Production requires the shared cache and a way to send e-mail (nothing is sent here).
+        "REDIS_URL": redis_url(),
+        "EMAIL_URL": "smtp+tls://portal@mail.example:587",
     }
 
 

@@ -216,6 +216,69 @@ def test_notebook_placed_edited_and_kept_and_not_reachable_by_another_student(hu
     assert anonymous.status_code in (302, 403)
 
 
+def test_a_students_server_sees_only_a_short_lived_token_for_that_server(hub, live_server):
+    """What the portal sends to a student's server (which the student controls and could log) is never the
+    portal's service token but a token of that student, issued by the hub: it names only their own server,
+    another student's server refuses it, it reaches none of the hub's admin API, and it stops working once
+    it expires."""
+    alice, bob = make_student("token-alice@example.org"), make_student("token-bob@example.org")
+    client = hub.client()
+    alice_name, bob_name = hub_username(alice), hub_username(bob)
+    for name in (alice_name, bob_name):
+        client.ensure_user(name)
+        assert client.wait_until_ready(name, timeout=60).ready
+
+    # Capture the Authorization header of every request the client makes.
+    sent: list[tuple[str, str]] = []
+    send = client.session.request
+
+    def recording(method, url, **kwargs):
+        sent.append((url, (kwargs.get("headers") or {}).get("Authorization", "")))
+        return send(method, url, **kwargs)
+
+    client.session.request = recording
+    assert client.put_notebook(alice_name, "token-check/seen.ipynb", NOTEBOOK) is True
+    to_server = {auth for url, auth in sent if url.startswith(f"{hub.url}/user/")}
+    to_api = {auth for url, auth in sent if url.startswith(f"{hub.url}/hub/api/")}
+    assert to_api == {f"token {hub.token}"}
+    assert len(to_server) == 1
+    assert f"token {hub.token}" not in to_server
+    seen = to_server.pop()
+
+    # The hub says whose token it is and what it may do: only Alice's server.
+    me = requests.get(f"{hub.url}/hub/api/user", headers={"Authorization": seen}, timeout=30)
+    assert me.status_code == 200, me.text
+    assert me.json()["name"] == alice_name
+    assert f"access:servers!user={alice_name}" in me.json()["scopes"]
+    assert all(f"={alice_name}" in scope for scope in me.json()["scopes"]), me.json()["scopes"]
+    # Bob's running server refuses it, and the hub's user admin API does too.
+    other = requests.get(
+        f"{hub.url}/user/{bob_name}/api/contents", headers={"Authorization": seen}, timeout=30
+    )
+    assert other.status_code in (403, 404), other.status_code
+    assert "content" not in other.text
+    assert requests.get(
+        f"{hub.url}/hub/api/users/{bob_name}", headers={"Authorization": seen}, timeout=30
+    ).status_code in (403, 404)
+    # Alice's own server takes it.
+    own = requests.get(
+        f"{hub.url}/user/{alice_name}/api/contents/token-check", headers={"Authorization": seen}, timeout=30
+    )
+    assert own.status_code == 200
+
+    # A token made to expire at once is refused once its time is up. (It is not shown to the server before
+    # then: the server remembers tokens it has already checked for a few minutes.)
+    brief = f"token {client.create_user_token(alice_name, expires_in=2)}"
+    assert requests.get(f"{hub.url}/hub/api/user", headers={"Authorization": brief}, timeout=30).ok
+    time.sleep(3)
+    expired = requests.get(
+        f"{hub.url}/user/{alice_name}/api/contents/token-check", headers={"Authorization": brief}, timeout=30
+    )
+    assert expired.status_code == 403
+    whose = requests.get(f"{hub.url}/hub/api/user", headers={"Authorization": brief}, timeout=30)
+    assert whose.status_code == 403
+
+
 def test_unreachable_hub_is_a_clear_error():
     """A hub that does not answer raises HubUnavailable with a message meant for the user."""
     client = HubClient(f"http://127.0.0.1:{free_port()}", "token", timeout=2, retries=0)
