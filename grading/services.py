@@ -230,9 +230,7 @@ def _hand_to_broker(submission_id: int) -> None:
     except Exception:  # noqa: BLE001 - the broker is down: the sweeper re-queues it later
         logger.exception("could not queue submission %s; the sweeper will retry", submission_id)
         return
-    Submission.objects.filter(pk=submission_id, state=Submission.State.QUEUED).update(
-        enqueued_at=timezone.now()
-    )
+    Submission.objects.filter(pk=submission_id).update(enqueued_at=timezone.now())
 
 
 @transaction.atomic
@@ -370,6 +368,7 @@ def submission_store_result(*, submission_id: int, result: GradeResult) -> Submi
     submission.lease_owner = ""
     submission.lease_expires_at = None
     submission.graded_at = timezone.now()
+    submission.completion_synced_at = None  # set once this result has reached course completion
     if result.status != "graded":
         submission.state = Submission.State.FAILED
         submission.error = (result.error or _("Grading failed."))[:4000]
@@ -396,7 +395,7 @@ def submission_store_result(*, submission_id: int, result: GradeResult) -> Submi
         _store_cells(submission, result)
         submission.save()
         _record(submission, previous, submission.state, f"{submission.score}/{submission.max_score}")
-    transaction.on_commit(lambda: submission_report_result(submission_id=submission.pk))
+    transaction.on_commit(lambda: submission_completion_sync(submission_id=submission.pk))
     return submission
 
 
@@ -456,6 +455,42 @@ def submission_report_result(*, submission_id: int) -> None:
     )
 
 
+def submission_completion_sync(*, submission_id: int) -> bool:
+    """Report a finished submission's result to course completion and record that it got there
+    (`completion_synced_at`). A concurrent write of the same activity result (IntegrityError) is retried
+    once; any failure is logged and left for `completion_reconcile`, which tries again later. Returns
+    whether the result reached course completion."""
+    for attempt in (1, 2):
+        try:
+            submission_report_result(submission_id=submission_id)
+        except IntegrityError:
+            if attempt == 1:
+                continue
+            logger.warning("completion of submission %s not recorded; reconciliation retries", submission_id)
+            return False
+        except Exception:  # noqa: BLE001 - the grade stands; reconciliation retries the report
+            logger.exception(
+                "completion of submission %s not recorded; reconciliation retries", submission_id
+            )
+            return False
+        break
+    Submission.objects.filter(pk=submission_id).update(completion_synced_at=timezone.now())
+    return True
+
+
+def completion_reconcile(*, batch: int | None = None) -> int:
+    """Report graded submissions whose result has not reached course completion yet (the report after
+    grading failed), oldest first, at most *batch* (`GRADING_COMPLETION_SYNC_BATCH`) per call. Returns
+    how many got through."""
+    batch = batch or settings.GRADING_COMPLETION_SYNC_BATCH
+    pending = (
+        Submission.objects.filter(state=Submission.State.GRADED, completion_synced_at__isnull=True)
+        .order_by("graded_at", "pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+    return sum(submission_completion_sync(submission_id=pk) for pk in list(pending))
+
+
 # ---------------------------------------------------------------------------------------------------
 # Teachers
 
@@ -478,11 +513,12 @@ def grade_override_create(*, submission: Submission, author, score: Decimal, rea
     override.full_clean()
     override.save()
     locked.score = score
-    locked.save(update_fields=["score"])
+    locked.completion_synced_at = None
+    locked.save(update_fields=["score", "completion_synced_at"])
     _record(
         locked, locked.state, locked.state, f"override by {author.pk}: {override.previous_score} → {score}"
     )
-    transaction.on_commit(lambda: submission_report_result(submission_id=locked.pk))
+    transaction.on_commit(lambda: submission_completion_sync(submission_id=locked.pk))
     return override
 
 
@@ -508,32 +544,78 @@ def submission_regrade(*, submission: Submission) -> Submission:
     previous = locked.state
     locked.state = Submission.State.QUEUED
     locked.queued_at = timezone.now()
-    locked.grading_runs = 0  # a teacher's regrade starts a new count of runs
-    locked.save(update_fields=["state", "queued_at", "grading_runs"])
+    locked.enqueued_at = None
+    locked.grading_runs = 0  # a teacher's regrade starts a new count of runs (and of re-queues)
+    locked.requeues = 0
+    locked.requeued_at = None
+    locked.save(
+        update_fields=["state", "queued_at", "enqueued_at", "grading_runs", "requeues", "requeued_at"]
+    )
     _record(locked, previous, Submission.State.QUEUED, "regrade")
     transaction.on_commit(lambda: _grade_later(locked.pk))
     return locked
 
 
+def _lost(*, now, cutoff) -> Q:
+    """Submissions before a final state whose grading message is lost, not merely waiting in a backlog:
+    never handed to the broker (`received` past the limit, or `queued` without `enqueued_at`), handed
+    over past the limit while a worker has since picked up a submission handed over after it (the
+    queue has moved past it), or `grading` under a lease that has run out (its worker died mid-run).
+    None re-queued by the sweeper within the limit: at most one re-queue per period."""
+    state = Submission.State
+    overtaken = Exists(
+        Submission.objects.filter(
+            enqueued_at__gt=OuterRef("enqueued_at"),
+            state__in=[state.GRADING, state.GRADED, state.FAILED],
+        )
+    )
+    never_handed_over = Q(state=state.RECEIVED, submitted_at__lt=cutoff) | Q(
+        state=state.QUEUED, queued_at__lt=cutoff, enqueued_at__isnull=True
+    )
+    passed_over = Q(state=state.QUEUED, queued_at__lt=cutoff, enqueued_at__lt=cutoff) & Q(overtaken)
+    worker_died = Q(state=state.GRADING, lease_expires_at__lt=now)
+    not_just_requeued = Q(requeued_at__isnull=True) | Q(requeued_at__lt=cutoff)
+    return (never_handed_over | passed_over | worker_died) & not_just_requeued
+
+
+@transaction.atomic
+def _sweep_one(*, submission_id: int, now, cutoff) -> bool:
+    """Re-queue one lost submission, re-checked under its row lock (two sweeps never both re-queue
+    it); one whose runs and re-queues reached `GRADING_MAX_RUNS_PER_SUBMISSION` fails instead."""
+    locked = (
+        Submission.objects.select_for_update()
+        .filter(pk=submission_id)
+        .filter(_lost(now=now, cutoff=cutoff))
+        .first()
+    )
+    if locked is None:
+        return False
+    attempts = locked.grading_runs + locked.requeues
+    if attempts >= settings.GRADING_MAX_RUNS_PER_SUBMISSION:
+        error = _(
+            "Grading was stopped after %(runs)d runs and re-queues that ended without a result (a "
+            "grading worker lost while running this notebook, for example). A teacher can grade the "
+            "submission again."
+        ) % {"runs": attempts}
+        submission_store_result(submission_id=locked.pk, result=GradeResult(status="error", error=error))
+        return True
+    submission_requeue(submission=locked)
+    return True
+
+
 def requeue_stuck_submissions(*, older_than_seconds: int | None = None) -> int:
-    """Re-queue submissions stuck before `graded`/`failed` (a lost broker message, a killed worker)."""
+    """Re-queue submissions whose grading is lost (see `_lost`: a broker that refused or lost the
+    message, a worker killed mid-run), never a graded or failed one nor one merely waiting in a
+    backlog. Runs from beat on the default queue. Returns how many were re-queued or failed."""
     older_than_seconds = older_than_seconds or settings.GRADING_STUCK_AFTER_SECONDS
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     now = timezone.now()
-    stuck = list(
-        Submission.objects.filter(state__in=[Submission.State.RECEIVED, Submission.State.QUEUED])
-        .filter(submitted_at__lt=cutoff)
-        .exclude(queued_at__gte=cutoff)
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    lost = list(
+        Submission.objects.filter(_lost(now=now, cutoff=cutoff))
+        .order_by("submitted_at", "pk")
         .values_list("pk", flat=True)[:500]
     )
-    stuck += list(
-        Submission.objects.filter(state=Submission.State.GRADING, lease_expires_at__lt=now).values_list(
-            "pk", flat=True
-        )[:500]
-    )
-    for pk in stuck:
-        submission_requeue(submission=Submission(pk=pk))
-    return len(stuck)
+    return sum(_sweep_one(submission_id=pk, now=now, cutoff=cutoff) for pk in lost)
 
 
 def grade_files(*, source: bytes, submission: bytes, engine: str | None = None) -> dict:
@@ -543,6 +625,7 @@ def grade_files(*, source: bytes, submission: bytes, engine: str | None = None) 
 
 
 __all__ = [
+    "completion_reconcile",
     "counting_submission",
     "exercise_create",
     "exercise_data_file_set",
@@ -552,6 +635,7 @@ __all__ = [
     "grade_files",
     "grade_override_create",
     "requeue_stuck_submissions",
+    "submission_completion_sync",
     "submission_create",
     "submission_grade",
     "submission_regrade",

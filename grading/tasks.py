@@ -36,7 +36,17 @@ def grade_submission(self, submission_id: int) -> str:
 
 @shared_task
 def requeue_stuck_submissions() -> int:
-    """Periodic sweeper: re-queue submissions stuck before a final state."""
+    """Periodic sweeper (beat, on the `default` queue: it must not wait behind the backlog it watches):
+    re-queue submissions whose grading is lost (see `services.requeue_stuck_submissions`)."""
     from .services import requeue_stuck_submissions as sweep
 
     return sweep()
+
+
+@shared_task
+def reconcile_completions() -> int:
+    """Periodic (beat, on the `default` queue): report graded submissions whose result has not reached
+    course completion yet (see `services.completion_reconcile`)."""
+    from .services import completion_reconcile
+
+    return completion_reconcile()

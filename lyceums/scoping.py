@@ -137,6 +137,24 @@ def visible_learners(user) -> QuerySet:
     return _scoped(user, get_user_model(), restrict)
 
 
+def assignable_teachers(user) -> QuerySet:
+    """People the user may name as a study group's teachers (the admin's group form): the teachers
+    assigned to the lyceums the user sees and the teachers of the groups they see; anyone for a
+    republic administrator."""
+
+    def restrict(users: Manager) -> QuerySet:
+        teachers = users.filter(
+            Q(
+                staff_assignments__role=ROLE_TEACHER,
+                staff_assignments__lyceum__in=visible_lyceums(user).values("pk"),
+            )
+            | Q(taught_groups__in=visible_groups(user).values("pk"))
+        ).values("pk")
+        return users.filter(pk__in=teachers)
+
+    return _scoped(user, get_user_model(), restrict)
+
+
 def can_see_learner(user, learner) -> bool:
     return visible_learners(user).filter(pk=learner.pk).exists()
 

@@ -8,38 +8,43 @@ def mark_existing(apps, schema_editor):
     """Submissions graded before this migration reported their result when they were graded, and the
     queued ones were handed to the broker: do not sync or re-queue them all again."""
     Submission = apps.get_model("grading", "Submission")
-    Submission.objects.filter(state__in=["graded", "failed"]).update(
-        completion_synced_at=F("graded_at")
-    )
+    Submission.objects.filter(state__in=["graded", "failed"]).update(completion_synced_at=F("graded_at"))
     Submission.objects.filter(state="queued").update(enqueued_at=F("queued_at"))
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grading', '0005_editors_author_exercises'),
+        ("grading", "0005_editors_author_exercises"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='submission',
-            name='completion_synced_at',
-            field=models.DateTimeField(blank=True, help_text='When the current result last reached course completion.', null=True),
+            model_name="submission",
+            name="completion_synced_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When the current result last reached course completion.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='enqueued_at',
-            field=models.DateTimeField(blank=True, help_text="When the broker last accepted this submission's grading message.", null=True),
+            model_name="submission",
+            name="enqueued_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the broker last accepted this submission's grading message.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='requeued_at',
+            model_name="submission",
+            name="requeued_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='requeues',
-            field=models.PositiveIntegerField(default=0, help_text='How many times the stuck-submission sweeper has queued it again.'),
+            model_name="submission",
+            name="requeues",
+            field=models.PositiveIntegerField(
+                default=0, help_text="How many times the stuck-submission sweeper has queued it again."
+            ),
         ),
         migrations.RunPython(mark_existing, migrations.RunPython.noop),
     ]

@@ -218,7 +218,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"grading.tasks.*": {"queue": "grading"}}
+# The grading periodic tasks run on `default`: on the `grading` queue they would wait behind the very
+# backlog they watch. Exact task names are matched before patterns; they are listed first all the same.
+CELERY_TASK_ROUTES = {
+    "grading.tasks.requeue_stuck_submissions": {"queue": "default"},
+    "grading.tasks.reconcile_completions": {"queue": "default"},
+    "grading.tasks.*": {"queue": "grading"},
+}
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -351,12 +357,22 @@ GRADING_SANDBOX_REQUIRE_ISOLATION = env.bool("GRADING_SANDBOX_REQUIRE_ISOLATION"
 # How many times one submission is run (redeliveries after a lost worker, the stuck-submission sweeper);
 # beyond that it fails with a message for the teacher, whose regrade starts a new count.
 GRADING_MAX_RUNS_PER_SUBMISSION = env.int("GRADING_MAX_RUNS_PER_SUBMISSION", default=3)
-# A submission still `received`/`queued`/`grading` this long after it was last touched is re-queued.
+# The sweeper re-queues a submission whose grading is lost: never handed to the broker this long after
+# it was submitted/queued, handed over this long ago while the queue has moved past it, or `grading`
+# under an expired lease; at most once per this period per submission, counted against the run cap.
 GRADING_STUCK_AFTER_SECONDS = env.int("GRADING_STUCK_AFTER_SECONDS", default=600)
 GRADING_TASK_MAX_RETRIES = 5
+# Graded submissions whose result did not reach course completion are reported again, this many a run.
+GRADING_COMPLETION_SYNC_BATCH = env.int("GRADING_COMPLETION_SYNC_BATCH", default=200)
 CELERY_BEAT_SCHEDULE["grading-requeue-stuck"] = {
     "task": "grading.tasks.requeue_stuck_submissions",
     "schedule": 60.0,
+    "options": {"queue": "default"},
+}
+CELERY_BEAT_SCHEDULE["grading-reconcile-completions"] = {
+    "task": "grading.tasks.reconcile_completions",
+    "schedule": 300.0,
+    "options": {"queue": "default"},
 }
 
 # --- demo and accounts pages: the project's allauth templates (lms/templates/account/) must win over

@@ -11,6 +11,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 
 from lyceums.models import Region, StaffAssignment
 from tests.factories import StaffAssignmentFactory, UserFactory
+from tests.services import ensure_reference_regions
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +33,9 @@ CLOSED = [
 
 @pytest.fixture
 def administrator():
+    ensure_reference_regions()
     user = UserFactory(email="admin@example.org")
-    region = Region.objects.filter(code="kazan").first()
-    assert region is not None, "the municipalities of the data migration"
+    region = Region.objects.get(code="kazan")
     StaffAssignmentFactory(user=user, role=StaffAssignment.Role.REPUBLIC_ADMIN, subject=region.subject)
     return user
 

@@ -93,6 +93,22 @@ MATRIX = {
     "wagtail_admin_login": (lambda n: "/admin/login/", expect("403 403 403 403 403 403 302")),
     "django_admin_login": (lambda n: "/django-admin/login/", expect("403 403 403 403 403 403 302")),
     "wagtail_private_page_login": (lambda n: "/_util/login/", expect("403 403 403 403 403 403 302")),
+    "wagtail_admin_lyceum_create": (
+        lambda n: "/admin/network_lyceums/new/",
+        expect("302 302 302 302 302 302 302"),
+    ),
+    "wagtail_admin_lyceum_copy": (
+        lambda n: f"/admin/network_lyceums/copy/{n.lyceum_b.pk}/",
+        expect("302 302 302 302 302 302 302"),
+    ),
+    "wagtail_admin_group_create": (
+        lambda n: "/admin/network_groups/new/",
+        expect("302 302 302 302 302 302 302"),
+    ),
+    "wagtail_admin_group_copy": (
+        lambda n: f"/admin/network_groups/copy/{n.group_b.pk}/",
+        expect("302 302 302 302 302 302 302"),
+    ),
     "oauth_discovery": (
         lambda n: "/oauth/.well-known/openid-configuration",
         expect("200 200 200 200 200 200 200"),
@@ -217,3 +233,85 @@ def test_wagtail_admin_listings_are_scoped(client, network):
     groups = client.get("/admin/network_groups/").content.decode()
     assert f"/admin/network_groups/edit/{network.group_a.pk}/" in groups
     assert f"/admin/network_groups/edit/{network.group_b.pk}/" not in groups
+
+
+STAFF_ROLES = ["admin", "coord_a", "coord_b", "teacher"]
+
+# The Wagtail admin's lyceum and group views for people let into the admin with every model
+# permission: the rows they reach are still those of `lyceums.scoping` (outside the scope → 404).
+ADMIN_MATRIX = {
+    "lyceum_create": (lambda n: "/admin/network_lyceums/new/", "200 200 200 200"),
+    "lyceum_copy_a": (lambda n: f"/admin/network_lyceums/copy/{n.lyceum_a.pk}/", "200 200 404 200"),
+    "lyceum_copy_b": (lambda n: f"/admin/network_lyceums/copy/{n.lyceum_b.pk}/", "200 404 200 404"),
+    "lyceum_edit_b": (lambda n: f"/admin/network_lyceums/edit/{n.lyceum_b.pk}/", "200 404 200 404"),
+    "lyceum_delete_b": (lambda n: f"/admin/network_lyceums/delete/{n.lyceum_b.pk}/", "200 404 200 404"),
+    "lyceum_usage_b": (lambda n: f"/admin/network_lyceums/usage/{n.lyceum_b.pk}/", "200 404 200 404"),
+    "lyceum_history_b": (lambda n: f"/admin/network_lyceums/history/{n.lyceum_b.pk}/", "200 404 200 404"),
+    "group_create": (lambda n: "/admin/network_groups/new/", "200 200 200 200"),
+    "group_copy_a": (lambda n: f"/admin/network_groups/copy/{n.group_a.pk}/", "200 200 404 200"),
+    "group_copy_a2": (lambda n: f"/admin/network_groups/copy/{n.group_a2.pk}/", "200 200 404 404"),
+    "group_copy_b": (lambda n: f"/admin/network_groups/copy/{n.group_b.pk}/", "200 404 200 404"),
+    "group_usage_b": (lambda n: f"/admin/network_groups/usage/{n.group_b.pk}/", "200 404 200 404"),
+    "group_history_b": (lambda n: f"/admin/network_groups/history/{n.group_b.pk}/", "200 404 200 404"),
+}
+
+
+def _admin_staff(user):
+    """Let *user* into the Wagtail admin with every lyceum and group permission."""
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save()
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="lyceums", content_type__model__in=["lyceum", "studygroup"]),
+        Permission.objects.get(codename="access_admin"),
+    )
+    return user
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+@pytest.mark.parametrize("name", list(ADMIN_MATRIX))
+def test_wagtail_admin_views_are_scoped(client, network, name, role):
+    """Every admin view of lyceums and groups (create, copy, edit, delete, usage, history) answers each
+    staff role as the scoping rules say, even with every model permission."""
+    build, codes = ADMIN_MATRIX[name]
+    expected = dict(zip(STAFF_ROLES, map(int, codes.split()), strict=True))
+    client.force_login(_admin_staff(getattr(network, role)))
+    response = client.get(build(network))
+    assert response.status_code == expected[role], (name, role, response.status_code)
+
+
+def test_wagtail_admin_create_forms_offer_only_scoped_choices(client, network):
+    """The create and copy forms of a Kazan coordinator offer Kazan's lyceum and municipality only, and
+    as teachers only Kazan's teachers: Chelny's rows and other people are not listed."""
+    from lyceums.models import StaffAssignment
+    from tests.factories import UserFactory
+
+    chelny_teacher = UserFactory(full_name="Chelny Teacher")
+    StaffAssignment.objects.create(
+        user=chelny_teacher, role=StaffAssignment.Role.TEACHER, lyceum=network.lyceum_b
+    )
+    client.force_login(_admin_staff(network.coord_a))
+    for url in ("/admin/network_groups/new/", f"/admin/network_groups/copy/{network.group_a.pk}/"):
+        form = client.get(url).context["form"]
+        assert list(form.fields["lyceum"].queryset) == [network.lyceum_a]
+        teachers = set(form.fields["teachers"].queryset)
+        assert network.teacher in teachers
+        assert chelny_teacher not in teachers
+        assert network.student_b not in teachers
+    regions = client.get("/admin/network_lyceums/new/").context["form"].fields["region"].queryset
+    assert list(regions) == [network.kazan]
+
+
+def test_wagtail_admin_coordinator_cannot_create_group_in_another_municipality(client, network):
+    """Posting a new group into Chelny's lyceum as Kazan's coordinator is a form error; nothing is made."""
+    from lyceums.models import StudyGroup
+
+    client.force_login(_admin_staff(network.coord_a))
+    response = client.post(
+        "/admin/network_groups/new/",
+        {"lyceum": network.lyceum_b.pk, "name": "Intruders", "academic_year": network.group_b.academic_year},
+    )
+    assert response.status_code == 200
+    assert "lyceum" in response.context["form"].errors
+    assert not StudyGroup.objects.filter(name="Intruders").exists()
