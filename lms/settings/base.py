@@ -1,11 +1,12 @@
 """Settings shared by every environment. Everything that differs between machines comes from the
-environment (see docs/configuration.md); with nothing set, the platform runs on one
-machine with SQLite and an embedded Celery broker."""
+environment (see docs/configuration.md); with nothing set, the platform runs on one machine with SQLite
+and an embedded Celery broker. Each setting is assigned once, in the section of the part it serves."""
 
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -87,7 +88,9 @@ SITE_ID = 1
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's allauth templates (lms/templates/account/) must win over allauth's own, which
+        # the app-directories loader would find first (allauth precedes lms in INSTALLED_APPS).
+        "DIRS": [BASE_DIR / "lms" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -105,16 +108,17 @@ TEMPLATES = [
 
 # --- Database: SQLite on one machine, DATABASE_URL (PostgreSQL) everywhere else.
 VAR_DIR.mkdir(exist_ok=True)
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+_database = env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+_database["ATOMIC_REQUESTS"] = False
+_database.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if _database["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process and the Celery worker read while the other writes.
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
-    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
-IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+    _database.setdefault("OPTIONS", {})
+    _database["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
+    _database["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    _database["OPTIONS"].setdefault("timeout", 20)
+DATABASES = {"default": _database}
+IS_POSTGRES = _database["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts: the e-mail address is the login.
@@ -197,7 +201,6 @@ else:
 
 # --- Celery: Redis (or any broker URL) in production, an embedded file-system broker on one machine.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("in", "processed", "control"):
@@ -210,6 +213,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -225,17 +230,42 @@ CELERY_TASK_ROUTES = {
     "grading.tasks.reconcile_completions": {"queue": "default"},
     "grading.tasks.*": {"queue": "grading"},
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+# Statistics are rebuilt every 10 minutes and coordinators get their weekly report on Monday morning;
+# the grading sweeper and the completion reconciliation run on `default` (see the routes above).
+CELERY_BEAT_SCHEDULE = {
+    "lyceums-stats-refresh": {"task": "lyceums.stats_refresh", "schedule": 600.0},
+    "lyceums-weekly-reports": {
+        "task": "lyceums.weekly_reports",
+        "schedule": crontab(day_of_week="mon", hour=6, minute=0),
+    },
+    "grading-requeue-stuck": {
+        "task": "grading.tasks.requeue_stuck_submissions",
+        "schedule": 60.0,
+        "options": {"queue": "default"},
+    },
+    "grading-reconcile-completions": {
+        "task": "grading.tasks.reconcile_completions",
+        "schedule": 300.0,
+        "options": {"queue": "default"},
+    },
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Wagtail.
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Course texts are mostly Russian: PostgreSQL full-text search stems them as Russian (the SQLite backend
+# ignores the option). After changing it, rebuild the index with `manage.py update_index`.
+WAGTAILSEARCH_BACKENDS = {
+    "default": {
+        "BACKEND": "wagtail.search.backends.database",
+        "SEARCH_CONFIG": env("SEARCH_CONFIG", default="russian"),
+    }
+}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "zip", "ipynb", "txt", "csv"]
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAIL_I18N_ENABLED = False
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 
-# --- REST API and OpenID Connect.
+# --- REST API, and the OpenID Connect provider JupyterHub logs in with.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -272,10 +302,14 @@ OAUTH2_PROVIDER = {
         "openid": "OpenID Connect",
         "profile": "Your name and e-mail",
         "email": "Your e-mail address",
+        "groups": "Your roles on the platform",
         "read": "Read the statistics API",
     },
     # A client that names no scope gets `openid` only: `read` (the REST API) is never implied.
     "DEFAULT_SCOPES": ["openid"],
+    # The ID token and userinfo claims JupyterHub receives (name, e-mail, roles as groups).
+    "OAUTH2_VALIDATOR_CLASS": "hub.oidc.PortalOAuth2Validator",
+    "ALLOWED_SCHEMES": env.list("OAUTH_ALLOWED_SCHEMES", default=["https", "http"]),
 }
 
 # --- The platform's own settings.
@@ -293,9 +327,6 @@ LOGGING = {
 }
 
 # --- JupyterHub: single sign-on through the portal's OpenID Connect provider, and the hub client.
-OAUTH2_PROVIDER["OAUTH2_VALIDATOR_CLASS"] = "hub.oidc.PortalOAuth2Validator"
-OAUTH2_PROVIDER["SCOPES"]["groups"] = "Your roles on the platform"
-OAUTH2_PROVIDER["ALLOWED_SCHEMES"] = env.list("OAUTH_ALLOWED_SCHEMES", default=["https", "http"])
 JUPYTERHUB_PUBLIC_URL = env("JUPYTERHUB_PUBLIC_URL", default=JUPYTERHUB_URL).rstrip("/")
 JUPYTERHUB_OAUTH_CLIENT_ID = env("JUPYTERHUB_OAUTH_CLIENT_ID", default="jupyterhub")
 JUPYTERHUB_OAUTH_CLIENT_SECRET = env("JUPYTERHUB_OAUTH_CLIENT_SECRET", default="")
@@ -313,9 +344,7 @@ JUPYTERHUB_USER_TOKEN_LIFETIME = env.int("JUPYTERHUB_USER_TOKEN_LIFETIME", defau
 JUPYTERHUB_LOGOUT_WITH_PORTAL = env.bool("JUPYTERHUB_LOGOUT_WITH_PORTAL", default=True)
 ACCOUNT_LOGOUT_REDIRECT_URL = "/hub/signed-out/"
 
-# --- Lyceum network: dashboard statistics refresh and weekly coordinator reports.
-from celery.schedules import crontab  # noqa: E402
-
+# --- Lyceum network: imports and dashboard statistics (their beat schedule is with Celery's above).
 LYCEUM_IMPORT_MAX_BYTES = env.int("LYCEUM_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 LYCEUM_IMPORT_MAX_ROWS = env.int("LYCEUM_IMPORT_MAX_ROWS", default=20_000)  # people per roster file
 # An XLSX roster whose parts declare more than this when unpacked is refused before it is unpacked.
@@ -324,16 +353,8 @@ LYCEUM_IMPORT_SYNC_ROWS = 500  # larger files are imported by a Celery task with
 # Enrolments, completions and withdrawals refresh their lyceum's summary rows this many seconds later
 # (changes in between coalesce into one refresh); beat rebuilds everything every 10 minutes.
 LYCEUM_STATS_DEBOUNCE_SECONDS = env.int("LYCEUM_STATS_DEBOUNCE_SECONDS", default=5)
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    "lyceums-stats-refresh": {"task": "lyceums.stats_refresh", "schedule": 600.0},
-    "lyceums-weekly-reports": {
-        "task": "lyceums.weekly_reports",
-        "schedule": crontab(day_of_week="mon", hour=6, minute=0),
-    },
-}
 
-# --- grading
+# --- Grading.
 # The engine that grades notebooks, and the ones `manage.py grade --engine` may name.
 GRADING_ENGINE = env("GRADING_ENGINE", default="nbgrader")
 GRADING_ENGINES = {
@@ -364,25 +385,6 @@ GRADING_STUCK_AFTER_SECONDS = env.int("GRADING_STUCK_AFTER_SECONDS", default=600
 GRADING_TASK_MAX_RETRIES = 5
 # Graded submissions whose result did not reach course completion are reported again, this many a run.
 GRADING_COMPLETION_SYNC_BATCH = env.int("GRADING_COMPLETION_SYNC_BATCH", default=200)
-CELERY_BEAT_SCHEDULE["grading-requeue-stuck"] = {
-    "task": "grading.tasks.requeue_stuck_submissions",
-    "schedule": 60.0,
-    "options": {"queue": "default"},
-}
-CELERY_BEAT_SCHEDULE["grading-reconcile-completions"] = {
-    "task": "grading.tasks.reconcile_completions",
-    "schedule": 300.0,
-    "options": {"queue": "default"},
-}
-
-# --- demo and accounts pages: the project's allauth templates (lms/templates/account/) must win over
-# allauth's own, which the app-directories loader would find first (allauth precedes lms in INSTALLED_APPS).
-TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "lms" / "templates"]
-
-# --- portal: course search
-# Course texts are mostly Russian: PostgreSQL full-text search stems them as Russian (the SQLite backend
-# ignores the option). After changing it, rebuild the index with `manage.py update_index`.
-WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = env("SEARCH_CONFIG", default="russian")
 
 # --- Content security policy (django-csp): the portal's pages load scripts, styles, fonts and data
 # only from the portal itself (the bundle; charts and progress bars need no inline code), frame only
