@@ -1,9 +1,12 @@
 """StreamField blocks that lessons are built from."""
 
+import random
 import re
 import uuid
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
+from django.utils.crypto import salted_hmac
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -149,6 +152,38 @@ def quiz_marks(quiz, answers: dict[str, list[int]]) -> list[bool]:
     ]
 
 
+def quiz_seed(*, user_id: int, quiz_id: str, attempt_number: int) -> int:
+    """The seed that orders the answers of a learner's `attempt_number`-th attempt (counted from 0) at
+    a quiz. Derived on the server from the secret key, so it is the same when the form is shown and
+    when it is checked, differs from one attempt to the next, and cannot be chosen by the learner."""
+    digest = salted_hmac("courses.quiz_seed", f"{user_id}:{quiz_id}:{attempt_number}").hexdigest()
+    return int(digest[:15], 16)
+
+
+def quiz_choice_order(quiz, *, seed: int) -> list[list[int]]:
+    """For each question of `quiz` (a `QuizBlock` value), its answers' indices in the order to show
+    them, shuffled by `seed`. The indices identify the answers: checking never depends on positions."""
+    rng = random.Random(seed)  # noqa: S311 - display order, not a secret
+    order = []
+    for question in quiz["questions"]:
+        indices = list(range(len(question["choices"])))
+        rng.shuffle(indices)
+        order.append(indices)
+    return order
+
+
+def stored_choice_order(quiz, order) -> list[list[int]]:
+    """`order` (as kept with an attempt) where it still fits the quiz's questions; the authored order
+    for questions edited since (or for attempts stored before answers were shuffled)."""
+    order = order if isinstance(order, list) else []
+    result = []
+    for index, question in enumerate(quiz["questions"]):
+        natural = list(range(len(question["choices"])))
+        kept = order[index] if index < len(order) else None
+        result.append(kept if isinstance(kept, list) and sorted(kept) == natural else natural)
+    return result
+
+
 class QuizChoiceBlock(blocks.StructBlock):
     text = blocks.CharBlock(label=_("Answer"), max_length=500)
     correct = blocks.BooleanBlock(required=False, label=_("Correct"))
@@ -189,32 +224,54 @@ class QuizBlock(blocks.StructBlock):
     questions = blocks.ListBlock(QuizQuestionBlock(), min_num=1, label=_("Questions"))
 
     def get_context(self, value, parent_context=None):
-        """The questions for the form (texts only: which answers are correct never reaches the page),
-        and the learner's latest attempt at this quiz when there is one."""
+        """The questions for the form (texts only: which answers are correct never reaches the page).
+
+        After an attempt the learner's answers are shown in the order they were given, with feedback,
+        and "Try again" links (GET, `?retry=<quiz id>`) to a fresh empty form. The fresh form shows the
+        answers in the order of the learner's next attempt (`quiz_seed`, `quiz_choice_order`)."""
         context = super().get_context(value, parent_context=parent_context)
         parent_context = parent_context or {}
-        feedback = (parent_context.get("quiz_feedback") or {}).get(value["quiz_id"])
+        quiz_id = value["quiz_id"]
+        feedback = (parent_context.get("quiz_feedback") or {}).get(quiz_id)
+        request = parent_context.get("request")
+        retry = request is not None and request.GET.get("retry") == str(quiz_id)
+        user = getattr(request, "user", None) or parent_context.get("user")
+        if feedback and not retry:
+            order = stored_choice_order(value, feedback["attempt"].choice_order)
+        elif user is not None and user.is_authenticated:
+            attempts = (parent_context.get("quiz_attempt_counts") or {}).get(quiz_id, 0)
+            order = quiz_choice_order(
+                value, seed=quiz_seed(user_id=user.pk, quiz_id=quiz_id, attempt_number=attempts)
+            )
+        else:
+            order = stored_choice_order(value, None)
+        show_feedback = bool(feedback) and not retry
         questions = []
         for index, question in enumerate(value["questions"]):
+            choices = question["choices"]
             item = {
                 "index": index,
                 "text": question["question"],
                 "multiple": bool(question["multiple"]),
-                "choices": [{"index": i, "text": c["text"]} for i, c in enumerate(question["choices"])],
+                "choices": [{"index": i, "text": choices[i]["text"]} for i in order[index]],
             }
-            if feedback and index < len(feedback["questions"]):
+            if show_feedback and index < len(feedback["questions"]):
                 item["feedback"] = feedback["questions"][index]
             questions.append(item)
         page = parent_context.get("page")
         context.update(
             {
-                "quiz_id": value["quiz_id"],
-                "dom_id": "quiz-" + re.sub(r"[^A-Za-z0-9_-]", "", str(value["quiz_id"])),
+                "quiz_id": quiz_id,
+                "dom_id": "quiz-" + re.sub(r"[^A-Za-z0-9_-]", "", str(quiz_id)),
                 "quiz_title": value["title"],
                 "quiz_pass_mark": value["pass_mark"],
                 "quiz_questions": questions,
                 "attempt": feedback["attempt"] if feedback else None,
+                "quiz_show_feedback": show_feedback,
                 "lesson_pk": getattr(page, "pk", None),
+                "retry_url": (getattr(request, "path", "") if request is not None else "")
+                + "?"
+                + urlencode({"retry": quiz_id}),
             }
         )
         return context

@@ -341,6 +341,11 @@ class QuizAttempt(models.Model):
     lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="quiz_attempts")
     quiz_id = models.CharField(max_length=64)
     answers = models.JSONField(help_text=_("Question index → list of chosen answer indices."))
+    choice_order = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("For each question, its answer indices in the order the learner was shown them."),
+    )
     score = models.PositiveSmallIntegerField()
     max_score = models.PositiveSmallIntegerField()
     passed = models.BooleanField()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from wagtail.models import Page
 
@@ -70,8 +70,56 @@ def catalog_courses(
         if value:
             courses = courses.filter(**{name: value})
     if query:
-        return list(courses.search(query))
+        normalised = search_query_normalise(query)
+        for attempt in dict.fromkeys((normalised, query)):  # the query as typed, if a synonym changed it
+            found = list(courses.search(attempt))
+            if found:
+                return found
+        # Full-text search matches whole words (stems): fall back to a substring match of any word, so
+        # a part of a word ("прогр", "pyth") still finds something.
+        words = set(normalised.split()) | set(query.split())
+        if not words:
+            return []
+        matches = reduce(or_, (Q(title__icontains=word) | Q(summary__icontains=word) for word in words))
+        return list(courses.filter(matches).order_by("path"))
     return list(courses.order_by("path"))
+
+
+# What newcomers type for common technologies: Russian transliterations and colloquialisms, mapped to
+# the names the courses use. Whole words only, compared in lower case.
+SEARCH_SYNONYMS = {
+    "питон": "python",
+    "пайтон": "python",
+    "пайтоне": "python",
+    "питоне": "python",
+    "питону": "python",
+    "джава": "java",
+    "ява": "java",
+    "джаве": "java",
+    "жс": "javascript",
+    "джс": "javascript",
+    "js": "javascript",
+    "джаваскрипт": "javascript",
+    "яваскрипт": "javascript",
+    "веб": "web",
+    "вэб": "web",
+    "сайт": "web",
+    "сайты": "web",
+    "эсэмэм": "smm",
+    "смм": "smm",
+    "юнити": "unity",
+    "эйчтиэмэль": "html",
+    "хтмл": "html",
+    "цсс": "css",
+    "ксс": "css",
+    "скретч": "scratch",
+}
+
+
+def search_query_normalise(query: str) -> str:
+    """The catalogue query with every word found in `SEARCH_SYNONYMS` replaced by what the courses call
+    it (e.g. «питон» → "python"); other words are kept as typed."""
+    return " ".join(SEARCH_SYNONYMS.get(word.lower(), word) for word in query.split())
 
 
 def catalog_context(*, catalog: CatalogPage, params) -> dict:
@@ -98,6 +146,7 @@ def catalog_context(*, catalog: CatalogPage, params) -> dict:
         "form": form,
         "courses": courses,
         "filtered": any(filters.values()),
+        "query": filters.get("query", ""),
     }
 
 
@@ -185,9 +234,17 @@ class Progress:
 
     @property
     def percent(self) -> int:
-        if self.completed:
-            return 100
-        return round(100 * self.done / self.total) if self.total else 0
+        """The share of required lessons done, so the bar always agrees with "done of total". A
+        completed enrolment stays completed (e.g. when lessons were added later) without the bar
+        claiming 100 %; only a completed course without required lessons shows 100."""
+        if not self.total:
+            return 100 if self.completed else 0
+        return round(100 * self.done / self.total)
+
+    @property
+    def remaining(self) -> int:
+        """Required lessons not done yet."""
+        return max(self.total - self.done, 0)
 
 
 def _progress_for(*, user, courses: list[CoursePage], completed_ids: set[int] = frozenset()) -> dict:
@@ -281,6 +338,19 @@ def _quiz_feedback(*, lesson: LessonPage, user) -> dict:
     return feedback
 
 
+def _quiz_attempt_counts(*, lesson: LessonPage, user) -> dict[str, int]:
+    """quiz id → how many attempts the learner has made at it (orders the answers of the next one)."""
+    if not user.is_authenticated:
+        return {}
+    rows = (
+        QuizAttempt.objects.filter(user=user, lesson=lesson)
+        .values("quiz_id")
+        .annotate(count=Count("pk"))
+        .values_list("quiz_id", "count")
+    )
+    return dict(rows)
+
+
 def lesson_context(*, lesson: LessonPage, user) -> dict:
     """The lesson page: its course, the course's lessons with done marks, the previous and next lesson,
     and the learner's latest quiz results."""
@@ -307,6 +377,7 @@ def lesson_context(*, lesson: LessonPage, user) -> dict:
         "previous_lesson": previous_lesson,
         "next_lesson": next_lesson,
         "quiz_feedback": _quiz_feedback(lesson=lesson, user=user),
+        "quiz_attempt_counts": _quiz_attempt_counts(lesson=lesson, user=user),
     }
 
 

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .blocks import quiz_marks
+from .blocks import quiz_choice_order, quiz_marks, quiz_seed
 from .models import (
     ActivityResult,
     Certificate,
@@ -273,12 +273,18 @@ def quiz_attempt_submit(*, user, lesson: LessonPage, quiz_id: str, data) -> Quiz
 
     `data` maps `q<index>` to the chosen answer indices (a QueryDict or a dict of lists). A question
     scores a point when exactly the correct answers are chosen (`blocks.quiz_marks`). The attempt is
-    stored, and the best attempt so far is recorded as the activity result.
+    stored with the order its answers were shown in (the learner's seed for this attempt), and the best
+    attempt so far is recorded as the activity result. Answers identify choices by their index in the
+    quiz, never by their position on the page.
     """
     quiz = quiz_block_value(lesson=lesson, quiz_id=quiz_id)
     if quiz is None:
         raise ValidationError(_("This quiz no longer exists."))
     answers = _parse_answers(quiz, data)
+    attempt_number = QuizAttempt.objects.filter(user=user, lesson=lesson, quiz_id=quiz_id).count()
+    order = quiz_choice_order(
+        quiz, seed=quiz_seed(user_id=user.pk, quiz_id=quiz_id, attempt_number=attempt_number)
+    )
     score = sum(quiz_marks(quiz, answers))
     max_score = len(quiz["questions"])
     pass_mark = quiz["pass_mark"]
@@ -288,6 +294,7 @@ def quiz_attempt_submit(*, user, lesson: LessonPage, quiz_id: str, data) -> Quiz
         lesson=lesson,
         quiz_id=quiz_id,
         answers=answers,
+        choice_order=order,
         score=score,
         max_score=max_score,
         passed=passed,

@@ -25,21 +25,21 @@ def demo_notebook(name: str) -> bytes:
 DEMO_EXERCISES: dict[str, tuple[str, str, str, str]] = {
     "intro-web-development": (
         "web-html-functions",
-        "Generating HTML with Python",
+        "Генерируем HTML на Python",
         "web_html_functions",
-        "Write functions that build links, lists and page addresses safely.",
+        "Напишите функции, которые безопасно собирают ссылки, списки и адреса страниц.",
     ),
     "python-game-development": (
         "game-logic",
-        "Game logic: clamping, collisions and combos",
+        "Логика игры: границы поля, столкновения и комбо",
         "game_logic",
-        "Write the rules of a small arcade game as Python functions.",
+        "Запишите правила небольшой аркадной игры в виде функций на Python.",
     ),
     "smm-basics": (
         "smm-engagement",
-        "Engagement rate calculations",
+        "Расчёт вовлечённости",
         "smm_engagement",
-        "Compute engagement rates, find the best post and measure follower growth.",
+        "Посчитайте коэффициент вовлечённости, найдите лучший пост и оцените прирост подписчиков.",
     ),
 }
 FALLBACK = "intro-web-development"

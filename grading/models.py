@@ -218,6 +218,9 @@ class Submission(models.Model):
     grading_runs = models.PositiveIntegerField(default=0, help_text=_("How many grading runs have started."))
     lease_owner = models.CharField(max_length=200, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(
+        max_length=32, blank=True, help_text=_("Names the current grading run: only its result is stored.")
+    )
     queued_at = models.DateTimeField(null=True, blank=True)
     enqueued_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When the broker last accepted this submission's grading message.")
@@ -230,6 +233,10 @@ class Submission(models.Model):
     completion_synced_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When the current result last reached course completion.")
     )
+    completion_sync_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text=_("How many times reconciliation has failed to report the current result.")
+    )
+    completion_sync_tried_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("submission")

@@ -376,9 +376,42 @@ def merge_outputs(sent: NotebookNode, returned) -> NotebookNode:
 
 SELF_TEST_MARK = "ITL-SANDBOX-SELF-TEST "
 SELF_TEST_PROBE = """
-import json, os, socket
+import ctypes, ctypes.util, json, os, socket
 token, port, targets, name = {token!r}, {port!r}, {targets!r}, {name!r}
+covers, binds = {covers!r}, {binds!r}
 report = {{"interfaces": sorted(n for _, n in socket.if_nameindex()), "connected": False}}
+with open("/proc/self/status") as fh:
+    report["capeff"] = next(l.split()[1] for l in fh if l.startswith("CapEff:"))
+# Try to undo the sandbox's mounts: unmount a hidden directory's cover, remount a read-only bind
+# read-write. In a child, in a private copy of its mount namespace (unshare fails without the
+# capability that unmounting needs), so that a probe that is not confined changes nothing.
+libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+read_end, write_end = os.pipe()
+child = os.fork()
+if child == 0:
+    undone = {{"unmounted": [], "remounted": []}}
+    try:
+        if libc.unshare(0x00020000) == 0 and libc.mount(b"none", b"/", None, 16384 | (1 << 18), None) == 0:
+            with open("/proc/self/mountinfo") as fh:
+                points = {{line.split()[4] for line in fh}}
+            for path in sorted(covers, key=len, reverse=True):
+                if path in points and libc.umount2(path.encode(), 2) == 0:
+                    undone["unmounted"].append(path)
+            kept = ((os.ST_NOSUID, 2), (os.ST_NODEV, 4), (os.ST_NOEXEC, 8), (os.ST_NOATIME, 1024),
+                    (os.ST_NODIRATIME, 2048), (os.ST_RELATIME, 1 << 21))
+            for path in binds:
+                if path in points and os.statvfs(path).f_flag & os.ST_RDONLY:
+                    flags = 32 | 4096 | sum(ms for st, ms in kept if os.statvfs(path).f_flag & st)
+                    if libc.mount(b"none", path.encode(), None, flags, None) == 0:
+                        undone["remounted"].append(path)
+    finally:
+        os.write(write_end, json.dumps(undone).encode())
+        os._exit(0)
+os.close(write_end)
+with os.fdopen(read_end, "rb") as fh:
+    answer = fh.read()
+os.waitpid(child, 0)
+report.update(json.loads(answer or b'{{"unmounted": ["?"], "remounted": []}}'))
 try:
     socket.create_connection(("127.0.0.1", port), timeout=2).close()
     report["connected"] = True
@@ -447,8 +480,9 @@ def self_test(
     loopback of its own, no way to the worker's), sees none of the worker's processes (neither their
     command lines nor their environments, where the secrets are) and cannot write to the project or
     the Python installation (or to *targets*, when given). A witness process of the worker's user
-    carries a random token in its command line and environment for the probe to look for. Never
-    raises."""
+    carries a random token in its command line and environment for the probe to look for. The probe
+    must also hold no capability and be unable to undo the sandbox's mounts: to unmount the cover of
+    a hidden directory or remount the read-only Python installation read-write. Never raises."""
     config = config or SandboxConfig.from_settings_or_default()
     limits = limits or Limits(notebook_seconds=60, cell_seconds=30)
     if project_dir is None and _django_configured():
@@ -470,8 +504,16 @@ def self_test(
         stdin=subprocess.PIPE,
         env={**_scrubbed_env(), "ITL_SANDBOX_WITNESS": token},
     )
+    covers = sorted({os.path.realpath(p) for p in config.hide if os.path.isdir(p)})
+    binds = sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, str(RUNNER.parent))})
     source = SELF_TEST_PROBE.format(
-        token=token, port=listener.getsockname()[1], targets=targets, name=name, mark=SELF_TEST_MARK
+        token=token,
+        port=listener.getsockname()[1],
+        targets=targets,
+        name=name,
+        covers=covers,
+        binds=binds,
+        mark=SELF_TEST_MARK,
     )
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -520,6 +562,16 @@ def self_test(
         elif report.get("seen"):
             problems.append("the sandbox can see the worker's processes (no PID namespace)")
         written = sorted(set(written) | set(report.get("wrote", [])))
+        try:
+            capabilities = int(str(report.get("capeff", "0")), 16)
+        except ValueError:
+            capabilities = -1
+        if capabilities:
+            problems.append(f"the sandbox holds capabilities (CapEff {report.get('capeff')})")
+        if report.get("unmounted"):
+            problems.append(f"the sandbox can unmount what hides {', '.join(report['unmounted'])}")
+        if report.get("remounted"):
+            problems.append(f"the sandbox can remount {', '.join(report['remounted'])} read-write")
     if written:
         problems.append(f"the sandbox can write to {', '.join(written)}")
     return IsolationReport(ok=not problems, problems=problems)

@@ -12,8 +12,12 @@ has confined itself:
    the runner's directory ("keep") bound read-only, and the loopback interface up so the kernel can
    talk to this process;
 2. the notebook and its data files written to a new directory on that tmpfs;
-3. privileges dropped to the sandbox uid (when started as root), resource limits set, this process made
-   non-dumpable so same-uid code cannot read its memory or file descriptors;
+3. privileges dropped for good, before any student code runs (the kernel nbclient starts is a child of
+   this process and inherits all of it): as root, to the sandbox uid; as root of the user namespace
+   `unshare` made for an ordinary worker, into a further user and mount namespace as a non-zero uid
+   (see `enter_unprivileged_namespace`). Either way the capability bounding set is emptied,
+   no_new_privs set and the process checked to hold no capability; then resource limits set and this
+   process made non-dumpable so same-uid code cannot read its memory or file descriptors;
 4. nbgrader's `Execute` preprocessor runs the notebook with a per-cell timeout, output capped as it
    arrives.
 """
@@ -54,6 +58,14 @@ KEPT_MOUNT_FLAGS = {
     os.ST_RELATIME: MS_RELATIME,
 }
 PR_SET_DUMPABLE = 4
+PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+# Who student code is in the nested user namespace of an ordinary worker's sandbox: any uid but 0 (a
+# process that leaves uid 0 loses its capabilities); outside, it is the worker's own uid.
+INNER_UID = 1000
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
 IFF_UP = 0x1
@@ -199,6 +211,89 @@ def drop_privileges(uid: int | None) -> None:
         os.setresuid(uid, uid, uid)
 
 
+def drop_capability_bounding_set() -> None:
+    """Empty the capability bounding set, so no later execve (of a file with capabilities) can grant one.
+    Needs CAP_SETPCAP in the current user namespace; without it there is nothing to drop from."""
+    libc = _libc()
+    for cap in range(64):
+        # Fails with EINVAL past the last capability the kernel knows, EPERM without CAP_SETPCAP.
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            return
+
+
+def clear_capabilities() -> None:
+    """Clear the effective, permitted and inheritable sets (and with them the ambient one): always
+    allowed, since it only lowers them."""
+    header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # two {effective, permitted, inheritable} words, all zero
+    if _libc().capset(header, data) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"capset: {os.strerror(errno)}")
+
+
+def enter_unprivileged_namespace(inner_uid: int = INNER_UID) -> None:
+    """Leave the user namespace `unshare --user --map-root-user` made (where this process is root, with
+    every capability over the sandbox's mounts) for a new user and mount namespace, as *inner_uid*.
+
+    Why this, and not merely dropping capabilities: the sandbox's mounts (the tmpfs over each hidden
+    directory, the read-only binds) were made in a mount namespace owned by the outer user namespace,
+    so its root may unmount them or remount them read-write — and code that is root there can always
+    regain what it dropped (a setuid file, a new namespace it owns). Copied into a mount namespace owned
+    by a less privileged user namespace, every mount is locked by the kernel (MNT_LOCKED): it can no
+    longer be unmounted on its own, nor have its read-only, nosuid, nodev or noexec flags cleared, by
+    anyone in the new namespace or any namespace below it. As a non-zero uid the process also holds no
+    capability at all, neither in the new namespace nor in the outer one (network, PID, mounts)."""
+    libc = _libc()
+    outer_uid, outer_gid = os.geteuid(), os.getegid()
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"unshare of a nested user namespace: {os.strerror(errno)}")
+    with open("/proc/self/setgroups", "w") as fh:
+        fh.write("deny")
+    with open("/proc/self/uid_map", "w") as fh:
+        fh.write(f"{inner_uid} {outer_uid} 1")
+    with open("/proc/self/gid_map", "w") as fh:
+        fh.write(f"{inner_uid} {outer_gid} 1")
+    # A new user namespace starts with a full bounding set: empty it while still privileged in it.
+    drop_capability_bounding_set()
+    os.setresgid(inner_uid, inner_uid, inner_uid)
+    os.setresuid(inner_uid, inner_uid, inner_uid)
+
+
+def set_no_new_privs() -> None:
+    """No execve from here on can raise privileges (setuid/setgid files, file capabilities)."""
+    if _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"no_new_privs: {os.strerror(errno)}")
+
+
+def capabilities() -> dict[str, int]:
+    """This process's capability sets, from /proc/self/status."""
+    found = {}
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(("CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:")):
+                name, value = line.split()
+                found[name.rstrip(":")] = int(value, 16)
+    return found
+
+
+def drop_all_privileges(uid: int | None, *, isolated: bool) -> None:
+    """Step 3 of the module docstring. When isolated, refuses (raises) rather than run student code
+    holding any capability."""
+    drop_capability_bounding_set()
+    drop_privileges(uid)
+    if isolated and os.geteuid() == 0:
+        enter_unprivileged_namespace()
+    if os.geteuid() != 0:
+        clear_capabilities()
+    set_no_new_privs()
+    if isolated:
+        held = {name: value for name, value in capabilities().items() if value}
+        if held:
+            raise RuntimeError(f"the sandbox still holds capabilities: {held}")
+
+
 def apply_limits(limits: dict) -> None:
     pairs = {
         resource.RLIMIT_CPU: limits.get("cpu_seconds"),
@@ -278,7 +373,7 @@ def main() -> int:
             workdir = job["workdir"]
         notebook_path = write_inputs(job, workdir, uid)
         os.chdir(workdir)
-        drop_privileges(uid)
+        drop_all_privileges(uid, isolated=bool(job.get("isolated")))
         os.environ["HOME"] = workdir
         os.environ["TMPDIR"] = workdir
         os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(workdir, ".runtime")

@@ -7,7 +7,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
 from wagtail.models import ReferenceIndex
 
-from courses.models import LessonPage
+from common.pages import parent_path
+from courses.models import CoursePage, Enrolment, LessonPage
 from lyceums import scoping
 
 from .models import CellGrade, Exercise, Submission
@@ -20,6 +21,28 @@ def exercise_lessons(*, exercise: Exercise) -> QuerySet:
         to_object_id=str(exercise.pk),
     ).values_list("object_id", flat=True)
     return LessonPage.objects.live().filter(pk__in=[int(pk) for pk in page_ids if str(pk).isdigit()])
+
+
+def exercise_courses(*, exercise: Exercise) -> QuerySet[CoursePage]:
+    """Live courses with a live lesson carrying *exercise*, in tree order."""
+    paths = {parent_path(path) for path in exercise_lessons(exercise=exercise).values_list("path", flat=True)}
+    return CoursePage.objects.live().filter(path__in=paths).order_by("path")
+
+
+def exercise_accessible(*, user, exercise: Exercise) -> bool:
+    """The one rule for an exercise's page, starter and data files, JupyterHub and submissions: the
+    learners of a live course whose live lesson carries the exercise (enrolment active or completed, not
+    withdrawn), and staff — editors (anyone allowed into the Wagtail admin), teachers, coordinators and
+    administrators. Anonymous visitors and everyone else get nothing, as for lesson bodies."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_perm("wagtailadmin.access_admin") or scoping.is_staff_member(user):
+        return True
+    return (
+        Enrolment.objects.filter(user=user, course__in=exercise_courses(exercise=exercise).values("pk"))
+        .exclude(status=Enrolment.Status.WITHDRAWN)
+        .exists()
+    )
 
 
 def student_submissions(*, exercise: Exercise, student) -> QuerySet[Submission]:

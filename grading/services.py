@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import secrets
 import socket
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -114,7 +115,7 @@ def _validate_submission(*, exercise: Exercise, notebook_bytes: bytes, filename:
     if not notebook_bytes.strip():
         raise ValidationError(_("The file is empty."))
     try:
-        nb = read_notebook(notebook_bytes, what=_("uploaded file"))
+        nb = read_notebook(notebook_bytes)
     except NotebookError as exc:
         raise ValidationError(str(exc)) from None
     expected = {cell["grade_id"] for cell in exercise.cells}
@@ -247,6 +248,7 @@ def submission_requeue(*, submission: Submission) -> None:
     locked.requeues += 1
     locked.lease_owner = ""
     locked.lease_expires_at = None
+    locked.lease_token = ""
     locked.save(
         update_fields=[
             "state",
@@ -256,6 +258,7 @@ def submission_requeue(*, submission: Submission) -> None:
             "requeues",
             "lease_owner",
             "lease_expires_at",
+            "lease_token",
         ]
     )
     _record(locked, previous, Submission.State.QUEUED, f"requeued ({locked.requeues})")
@@ -329,8 +332,11 @@ def _claim(submission_id: int) -> Submission | None:
     submission.state = Submission.State.GRADING
     submission.lease_owner = _lease_owner()
     submission.lease_expires_at = now + timedelta(seconds=_lease_seconds())
+    submission.lease_token = secrets.token_hex(
+        16
+    )  # this run's: a late result of an earlier run is not stored
     submission.grading_runs += 1
-    submission.save(update_fields=["state", "lease_owner", "lease_expires_at", "grading_runs"])
+    submission.save(update_fields=["state", "lease_owner", "lease_expires_at", "lease_token", "grading_runs"])
     _record(submission, previous, Submission.State.GRADING, f"run {submission.grading_runs}")
     return submission
 
@@ -354,21 +360,42 @@ def submission_grade(*, submission_id: int) -> Submission | None:
         result = GradeResult(status="error", error=f"missing file: {exc}")
     else:
         result = get_engine().grade(source=source, submission=notebook, files=files)
-    return submission_store_result(submission_id=submission_id, result=result)
+    return submission_store_result(
+        submission_id=submission_id, result=result, lease_token=submission.lease_token
+    )
 
 
 @transaction.atomic
-def submission_store_result(*, submission_id: int, result: GradeResult) -> Submission | None:
-    """Record an engine result on a submission being graded (once: a graded one is left alone)."""
+def submission_store_result(
+    *, submission_id: int, result: GradeResult, lease_token: str | None = None
+) -> Submission | None:
+    """Record an engine result on a submission being graded (once: a graded one is left alone).
+
+    A worker's result carries the *lease_token* of its claim and is stored only while the submission is
+    still `grading` under that claim: the result of a run whose lease ran out, after the submission was
+    handed to another worker or failed by the sweeper, is discarded (and logged), returning None. Without
+    a token (the sweeper, the run cap) the result is stored as before."""
     submission = Submission.objects.select_for_update().select_related("exercise").get(pk=submission_id)
     if submission.state == Submission.State.GRADED:
         return submission
+    if lease_token is not None and (
+        submission.state != Submission.State.GRADING or submission.lease_token != lease_token
+    ):
+        logger.warning(
+            "late grading result for submission %s discarded: it is %s under another run",
+            submission_id,
+            submission.state,
+        )
+        return None
     previous = submission.state
     submission.engine = result.engine[:32]
     submission.lease_owner = ""
     submission.lease_expires_at = None
+    submission.lease_token = ""
     submission.graded_at = timezone.now()
     submission.completion_synced_at = None  # set once this result has reached course completion
+    submission.completion_sync_attempts = 0
+    submission.completion_sync_tried_at = None
     if result.status != "graded":
         submission.state = Submission.State.FAILED
         submission.error = (result.error or _("Grading failed."))[:4000]
@@ -480,15 +507,41 @@ def submission_completion_sync(*, submission_id: int) -> bool:
 
 def completion_reconcile(*, batch: int | None = None) -> int:
     """Report graded submissions whose result has not reached course completion yet (the report after
-    grading failed), oldest first, at most *batch* (`GRADING_COMPLETION_SYNC_BATCH`) per call. Returns
-    how many got through."""
+    grading failed), at most *batch* (`GRADING_COMPLETION_SYNC_BATCH`) per call: the least tried first
+    (never tried, then tried longest ago; oldest first among equals), so results that keep failing do
+    not hold up newer ones. Each failure is counted on the submission; after
+    `GRADING_COMPLETION_SYNC_MAX_ATTEMPTS` the result is left out and logged as an error (a new result,
+    a regrade say, starts the count again). Returns how many got through."""
     batch = batch or settings.GRADING_COMPLETION_SYNC_BATCH
+    limit = settings.GRADING_COMPLETION_SYNC_MAX_ATTEMPTS
     pending = (
-        Submission.objects.filter(state=Submission.State.GRADED, completion_synced_at__isnull=True)
-        .order_by("graded_at", "pk")
+        Submission.objects.filter(
+            state=Submission.State.GRADED,
+            completion_synced_at__isnull=True,
+            completion_sync_attempts__lt=limit,
+        )
+        .order_by(
+            "completion_sync_attempts", F("completion_sync_tried_at").asc(nulls_first=True), "graded_at", "pk"
+        )
         .values_list("pk", flat=True)[:batch]
     )
-    return sum(submission_completion_sync(submission_id=pk) for pk in list(pending))
+    synced = 0
+    for pk in list(pending):
+        if submission_completion_sync(submission_id=pk):
+            synced += 1
+            continue
+        Submission.objects.filter(pk=pk).update(
+            completion_sync_attempts=F("completion_sync_attempts") + 1,
+            completion_sync_tried_at=timezone.now(),
+        )
+        attempts = Submission.objects.filter(pk=pk).values_list("completion_sync_attempts", flat=True).first()
+        if attempts is not None and attempts >= limit:
+            logger.error(
+                "completion of submission %s not recorded after %s tries; reconciliation gives up on it",
+                pk,
+                attempts,
+            )
+    return synced
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -43,10 +44,30 @@ def _exercise_context(request: HttpRequest, exercise: Exercise, lesson=None) -> 
     }
 
 
+def exercise_access_refusal(request: HttpRequest, exercise: Exercise) -> HttpResponse | None:
+    """None when the user may work on the exercise (`selectors.exercise_accessible`); otherwise what a
+    visitor gets, as for a lesson: anonymous → the log-in page; someone not enrolled → the course page
+    with an invitation to enrol; when no live course carries the exercise → 404."""
+    if selectors.exercise_accessible(user=request.user, exercise=exercise):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    course = selectors.exercise_courses(exercise=exercise).first()
+    if course is None or not course.get_url(request):
+        raise Http404
+    messages.info(request, _("Enrol in the course to open its exercises."))
+    return redirect(course.get_url(request))
+
+
 @require_GET
 def exercise_detail(request: HttpRequest, slug: str) -> HttpResponse:
     exercise = get_object_or_404(Exercise, slug=slug)
-    return render(request, "grading/exercise_detail.html", _exercise_context(request, exercise))
+    if refusal := exercise_access_refusal(request, exercise):
+        return refusal
+    context = _exercise_context(request, exercise)
+    # The breadcrumb trail goes through the first live lesson carrying the exercise.
+    context["trail_page"] = selectors.exercise_lessons(exercise=exercise).order_by("path").first()
+    return render(request, "grading/exercise_detail.html", context)
 
 
 @login_required
@@ -54,6 +75,8 @@ def exercise_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def starter(request: HttpRequest, slug: str) -> HttpResponse:
     """The release notebook (solutions and hidden tests removed by nbgrader)."""
     exercise = get_object_or_404(Exercise, slug=slug)
+    if refusal := exercise_access_refusal(request, exercise):
+        return refusal
     if not exercise.release_notebook:
         raise Http404
     with exercise.release_notebook.open("rb") as fh:
@@ -67,7 +90,10 @@ def starter(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def data_file(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     """A data file the exercise's notebook reads, to save next to the downloaded notebook."""
-    data = get_object_or_404(ExerciseDataFile, exercise__slug=slug, name=name)
+    files = ExerciseDataFile.objects.select_related("exercise")
+    data = get_object_or_404(files, exercise__slug=slug, name=name)
+    if refusal := exercise_access_refusal(request, data.exercise):
+        return refusal
     return FileResponse(data.file.open("rb"), as_attachment=True, filename=data.name)
 
 
@@ -75,6 +101,8 @@ def data_file(request: HttpRequest, slug: str, name: str) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, slug: str) -> HttpResponse:
     exercise = get_object_or_404(Exercise, slug=slug)
+    if refusal := exercise_access_refusal(request, exercise):
+        return refusal
     form = SubmissionUploadForm(request.POST, request.FILES)
     fallback = exercise_url(exercise)
     if not form.is_valid():

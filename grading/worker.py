@@ -4,12 +4,14 @@ isolates student code here (`grading.sandbox.self_test`).
 When the check fails and isolation is required (`GRADING_SANDBOX_REQUIRE_ISOLATION`, always in
 production), the worker leaves the grading queue alone — submissions wait for a worker whose sandbox
 works — and logs why; other queues are consumed as usual. What each worker found is kept in the cache
-for `/readyz` (`grading_isolation`). Connected by `GradingConfig.ready`.
+for `/readyz` (`grading_isolation`), refreshed by a heartbeat while the worker runs and expiring when it
+stops being refreshed (a worker killed without shutting down). Connected by `GradingConfig.ready`.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from celery.signals import celeryd_after_setup, worker_shutdown
@@ -17,12 +19,20 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from lms.health import GRADING_ISOLATION_CACHE_KEY
+from lms.health import (
+    GRADING_ISOLATION_CACHE_KEY,
+    GRADING_ISOLATION_HEARTBEAT,
+    GRADING_ISOLATION_TTL,
+    grading_isolation_live,
+)
 
 from . import sandbox
 
 logger = logging.getLogger(__name__)
 LOCK_KEY = f"{GRADING_ISOLATION_CACHE_KEY}:lock"
+# What this process's workers recorded (re-sent by the heartbeat) and the heartbeats' stop signals.
+_recorded: dict[str, dict] = {}
+_heartbeats: dict[str, threading.Event] = {}
 
 
 def grading_queue() -> str:
@@ -40,9 +50,10 @@ def _update(change) -> None:
             break
         time.sleep(0.1)
     try:
-        workers = cache.get(GRADING_ISOLATION_CACHE_KEY) or {}
+        workers = grading_isolation_live(cache.get(GRADING_ISOLATION_CACHE_KEY) or {})
         change(workers)
-        cache.set(GRADING_ISOLATION_CACHE_KEY, workers, timeout=None)
+        # Each entry expires on its own (`seen_at`); the whole record when no worker refreshes it.
+        cache.set(GRADING_ISOLATION_CACHE_KEY, workers, timeout=GRADING_ISOLATION_TTL)
     finally:
         if locked:
             cache.delete(LOCK_KEY)
@@ -50,7 +61,9 @@ def _update(change) -> None:
 
 def record(hostname: str, *, status: str, reason: str) -> None:
     """Keep what the self-test of worker *hostname* found, for `/readyz`."""
-    entry = {"status": status, "reason": reason, "checked_at": timezone.now().isoformat()}
+    now = timezone.now().isoformat()
+    entry = {"status": status, "reason": reason, "checked_at": now, "seen_at": now}
+    _recorded[hostname] = entry
     try:
         _update(lambda workers: workers.__setitem__(hostname, entry))
     except Exception:  # noqa: BLE001 - the check's outcome stands even if it cannot be shown
@@ -89,10 +102,39 @@ def check_isolation(hostname: str, queues) -> str:
     return status
 
 
+def heartbeat(hostname: str) -> None:
+    """Refresh the entry worker *hostname* recorded (`seen_at`), re-creating it if the cache lost it."""
+    entry = _recorded.get(hostname)
+    if entry is None:
+        return
+    entry = {**entry, "seen_at": timezone.now().isoformat()}
+    _recorded[hostname] = entry
+    try:
+        _update(lambda workers: workers.__setitem__(hostname, entry))
+    except Exception:  # noqa: BLE001 - tried again at the next beat
+        logger.exception("could not refresh the grading sandbox self-test of %s", hostname)
+
+
+def _beat(hostname: str, stop: threading.Event) -> None:
+    while not stop.wait(GRADING_ISOLATION_HEARTBEAT):
+        heartbeat(hostname)
+
+
+def _heartbeat_start(hostname: str) -> None:
+    if hostname not in _recorded or hostname in _heartbeats:
+        return
+    stop = _heartbeats[hostname] = threading.Event()
+    threading.Thread(
+        target=_beat, args=(hostname, stop), name="grading-isolation-heartbeat", daemon=True
+    ).start()
+
+
 @celeryd_after_setup.connect
 def _on_worker_setup(sender, instance, **kwargs) -> None:
     # Sent after -Q is applied and before the consumer starts: nothing is taken off the queue yet.
-    check_isolation(str(sender), instance.app.amqp.queues)
+    hostname = str(sender)
+    if check_isolation(hostname, instance.app.amqp.queues):
+        _heartbeat_start(hostname)
 
 
 @worker_shutdown.connect
@@ -100,6 +142,10 @@ def _on_worker_shutdown(sender=None, **kwargs) -> None:
     hostname = getattr(sender, "hostname", None)
     if not hostname:
         return
+    stop = _heartbeats.pop(hostname, None)
+    if stop is not None:
+        stop.set()
+    _recorded.pop(hostname, None)
     try:
         _update(lambda workers: workers.pop(hostname, None))
     except Exception:  # noqa: BLE001

@@ -127,13 +127,15 @@ class _Reply:
     def json(self) -> dict:
         try:
             return json.loads(self.body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than Python parses
             raise HubError(detail=f"not JSON: {self.text[:100]!r}") from exc
 
 
 # The per-user server tokens, shared by the clients of this process: (hub URL, user) -> (token, expiry
 # on the monotonic clock). A token is reused while it has more than USER_TOKEN_MARGIN seconds left.
 _user_tokens: dict[tuple[str, str], tuple[str, float]] = {}
+# When a user's server last made the portal replace a token it refused: (hub URL, user) -> monotonic time.
+_user_token_renewals: dict[tuple[str, str], float] = {}
 _user_tokens_lock = threading.Lock()
 USER_TOKEN_MARGIN = 60.0
 # Room for the contents model around a notebook of GRADING_MAX_NOTEBOOK_BYTES.
@@ -366,19 +368,29 @@ class HubClient:
 
     def _server_token(self, username: str, *, fresh: bool = False) -> str:
         """The cached token for *username*'s server, or a new one when there is none, when it has less
-        than USER_TOKEN_MARGIN (at most half its lifetime) left, or when *fresh* is asked for."""
+        than USER_TOKEN_MARGIN (at most half its lifetime) left, or when *fresh* is asked for (the server
+        refused the cached one) — at most once per half a token lifetime per user: a server that refuses
+        every token does not make the portal create one on every request."""
         key = (self.base_url, username)
         now = time.monotonic()
         with _user_tokens_lock:
             cached = _user_tokens.get(key)
+            renewed = _user_token_renewals.get(key)
         margin = min(USER_TOKEN_MARGIN, self.user_token_lifetime / 2)
-        if cached and not fresh and cached[1] - now > margin:
+        renewed_lately = renewed is not None and now - renewed < self.user_token_lifetime / 2
+        if cached and cached[1] - now > margin and (not fresh or renewed_lately):
             return cached[0]
         token = self.create_user_token(username)
         with _user_tokens_lock:
             for stale in [k for k, (_t, expiry) in _user_tokens.items() if expiry <= now]:
                 del _user_tokens[stale]
             _user_tokens[key] = (token, now + self.user_token_lifetime)
+            if fresh:
+                for stale in [
+                    k for k, at in _user_token_renewals.items() if now - at > self.user_token_lifetime
+                ]:
+                    del _user_token_renewals[stale]
+                _user_token_renewals[key] = now
         return token
 
     # --- notebooks through the contents API -------------------------------------------------------------
@@ -411,11 +423,17 @@ class HubClient:
         when the cached token is refused); the answer is read up to the size cap."""
         url = self._contents_url(username, path)
         what = f"{method} {path}"
+        refused = None
         for attempt in range(2):
             token = self._server_token(username, fresh=attempt > 0)
+            if token == refused:
+                # No new token so soon after the last one (see `_server_token`): the refusal stands.
+                break
             response = self._request(method, url, token=token, stream=True, **kwargs)
             try:
                 if response.status_code in (401, 403) and attempt == 0:
+                    refused = token
+                    reply = _Reply(response.status_code, response.headers, b"")
                     continue  # revoked or expired early: once more with a new token
                 redirect = response.status_code in (301, 302, 303, 307)
                 body = b"" if redirect else self._read_capped(response, what)
@@ -439,7 +457,10 @@ class HubClient:
             return None
         if response.status_code != 200:
             raise self._fail(response, f"read {path}")
-        return response.json()
+        model = response.json()
+        if not isinstance(model, dict):
+            raise HubError(detail=f"read {path}: the answer is not a contents model")
+        return model
 
     def exists(self, username: str, path: str) -> bool:
         return self.get_contents(username, path, content=False) is not None
@@ -495,7 +516,13 @@ class HubClient:
         model = self.get_contents(username, path)
         if model is None or model.get("type") != "notebook":
             raise NotebookNotFound(detail=path)
-        return json.dumps(model["content"], ensure_ascii=False, indent=1).encode()
+        content = model.get("content")
+        if not isinstance(content, dict) or not isinstance(content.get("cells", []), list):
+            raise HubError(detail=f"read {path}: the notebook in the answer is not a notebook")
+        try:
+            return json.dumps(content, ensure_ascii=False, indent=1).encode()
+        except (ValueError, RecursionError) as exc:
+            raise HubError(detail=f"read {path}: the notebook cannot be encoded") from exc
 
     # --- browser addresses ----------------------------------------------------------------------------
     @staticmethod

@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grading.models import Exercise
+from grading.views import exercise_access_refusal
 
 from . import selectors, services
 from .client import HubError, NotebookNotFound, ServerStarting, ServerStatus
@@ -65,6 +66,8 @@ def open_exercise(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """Make sure the hub user exists and their server is starting; then show the progress page (or go
     straight to the notebook when the server is already up)."""
     exercise = get_object_or_404(Exercise, pk=exercise_id)
+    if refusal := exercise_access_refusal(request, exercise):
+        return refusal
     lesson = _lesson(request)
     try:
         status = services.hub_server_start(user=request.user)
@@ -81,6 +84,8 @@ def open_exercise(request: HttpRequest, exercise_id: int) -> HttpResponse:
 def starting(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """The progress page shown while the server starts; it polls `status` and moves on when ready."""
     exercise = get_object_or_404(Exercise, pk=exercise_id)
+    if refusal := exercise_access_refusal(request, exercise):
+        return refusal
     lesson = _lesson(request)
     try:
         status = selectors.server_status(user=request.user, with_progress=True)
@@ -102,6 +107,8 @@ def starting(request: HttpRequest, exercise_id: int) -> HttpResponse:
 def status(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """The progress bar fragment, polled by the progress page; tells htmx to go on once ready."""
     exercise = get_object_or_404(Exercise, pk=exercise_id)
+    if refusal := exercise_access_refusal(request, exercise):
+        return refusal
     lesson = _lesson(request)
     failed = False
     try:
@@ -127,6 +134,8 @@ def status(request: HttpRequest, exercise_id: int) -> HttpResponse:
 def launch(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """Place the starter notebook unless the student already has one, then open it in JupyterLab."""
     exercise = get_object_or_404(Exercise, pk=exercise_id)
+    if refusal := exercise_access_refusal(request, exercise):
+        return refusal
     lesson = _lesson(request)
     starting_url = _with_lesson(reverse("hub:starting", args=[exercise.pk]), lesson)
     try:
@@ -148,6 +157,8 @@ def reset(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """Replace the student's notebook with the starter after an explicit confirmation; the old notebook
     is kept next to it under a dated name."""
     exercise = get_object_or_404(Exercise, pk=exercise_id)
+    if refusal := exercise_access_refusal(request, exercise):
+        return refusal
     lesson = _lesson(request)
     context = {"exercise": exercise, "lesson": lesson}
     if request.method == "GET" or request.POST.get("confirm") != "yes":
@@ -177,6 +188,8 @@ def reset(request: HttpRequest, exercise_id: int) -> HttpResponse:
 def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """Fetch the student's current notebook from their server and submit it for grading."""
     exercise = get_object_or_404(Exercise, pk=exercise_id)
+    if refusal := exercise_access_refusal(request, exercise):
+        return refusal
     try:
         submission = services.hub_submission_create(
             student=request.user, exercise=exercise, lesson=_lesson(request)

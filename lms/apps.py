@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,3 +8,8 @@ class LmsConfig(AppConfig):
     label = "lms"
     verbose_name = _("Platform")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .sites import site_sync
+
+        post_migrate.connect(site_sync, sender=self, dispatch_uid="lms.site_sync")

@@ -1,19 +1,52 @@
 """Accounts: a custom user whose login is the e-mail address."""
 
+import unicodedata
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def normalize_email_address(value: str) -> str:
+    """The one form in which an e-mail address is stored and looked up: NFKC-normalised, stripped,
+    lower-case. Raises `ValidationError` for an address that could pass for another one: a local part
+    (before the @) with a non-ASCII letter, or a domain with a letter whose upper and lower case do not
+    map back to it (the dotless «ı» becomes «I», then «i»). The database compares addresses
+    case-insensitively by upper-casing them, so `admın@…` would otherwise match `admin@…`."""
+    value = unicodedata.normalize("NFKC", value or "").strip()
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return value.lower()
+    local = local.lower()
+    domain = unicodedata.normalize("NFKC", domain.lower())
+    if not local.isascii():
+        raise ValidationError(
+            _("Use only Latin letters, digits and punctuation before the @ in an e-mail address."),
+            code="email_non_ascii",
+        )
+    if any(char.upper().lower() != char for char in domain):
+        raise ValidationError(
+            _("The domain of this e-mail address contains a letter that can pass for another one."),
+            code="email_ambiguous_domain",
+        )
+    return f"{local}@{domain}"
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        """See `normalize_email_address`."""
+        return normalize_email_address(email or "")
 
     def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save(using=self._db)
@@ -30,7 +63,13 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username: str) -> "User":
-        return self.get(email__iexact=username)
+        """The user with this address, compared in its normalised form (exactly: the database's
+        case-insensitive comparison would take a look-alike for the real address)."""
+        try:
+            email = normalize_email_address(username)
+        except ValidationError:
+            raise self.model.DoesNotExist from None
+        return self.get(email=email)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -79,4 +118,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        try:
+            self.email = normalize_email_address(self.email)
+        except ValidationError as error:
+            raise ValidationError({"email": error.messages}) from None

@@ -164,7 +164,8 @@ def trend_chart(rows: list[dict]) -> dict:
                 },
             ],
         },
-        "options": {"responsive": True, "scales": {"y": {"beginAtZero": True}}},
+        # The canvas fills its box (which keeps a minimum height) instead of squashing on phones.
+        "options": {"responsive": True, "maintainAspectRatio": False, "scales": {"y": {"beginAtZero": True}}},
     }
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from common.spreadsheets import FORMULA_TRIGGERS
+from lms.models import normalize_email_address
 
 from . import scoping
 from .models import ImportJob
@@ -401,7 +402,7 @@ def parse_roster(
             row_errors.append({"row": number, "column": column, "message": message})
 
         full_name = " ".join(cell("full_name").split())
-        email = cell("email").lower()
+        email = cell("email")
         lyceum = cell("lyceum").lower()
         role_text = cell("role").lower()
         year_text = cell("birth_year")
@@ -413,16 +414,26 @@ def parse_roster(
                 _("The full name is longer than %(limit)s characters.") % {"limit": FULL_NAME_MAX_LENGTH},
             )
         try:
-            validate_email(email)
-            if len(email) > EMAIL_MAX_LENGTH:
-                raise ValidationError("too long")
-        except ValidationError:
-            error("email", _("«%(value)s» is not a valid e-mail address.") % {"value": email[:300]})
+            # The accounts' own normalisation: a look-alike of an existing address (`admın@…` for
+            # `admin@…`) is refused here rather than created as a second account.
+            email = normalize_email_address(email)
+        except ValidationError as problem:
+            error(
+                "email",
+                _("«%(value)s»: %(problem)s") % {"value": email[:300], "problem": " ".join(problem.messages)},
+            )
         else:
-            if email in seen:
-                error("email", _("Duplicate e-mail: already on row %(row)s.") % {"row": seen[email]})
+            try:
+                validate_email(email)
+                if len(email) > EMAIL_MAX_LENGTH:
+                    raise ValidationError("too long")
+            except ValidationError:
+                error("email", _("«%(value)s» is not a valid e-mail address.") % {"value": email[:300]})
             else:
-                seen[email] = number
+                if email in seen:
+                    error("email", _("Duplicate e-mail: already on row %(row)s.") % {"row": seen[email]})
+                else:
+                    seen[email] = number
         if lyceum not in known_codes:
             error("lyceum", _("Unknown lyceum code «%(value)s».") % {"value": lyceum})
         elif lyceum not in lyceum_codes:

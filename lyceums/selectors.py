@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from common.pages import parent_path
-from courses.models import ActivityResult, CoursePage, Enrolment
+from courses.models import ActivityResult, CoursePage, Enrolment, TrackPage
 
 from .models import GroupMembership, StaffAssignment, StudyGroup
 from .risk import behind_schedule_q, courses_by_expected_weeks, inactive_q
@@ -113,6 +113,21 @@ def learner_enrolments(*, learner) -> list[dict]:
     ]
 
 
-def group_enrolment_courses() -> QuerySet:
-    """Live student courses a teacher may enrol a group into."""
-    return CoursePage.objects.live().filter(audience=CoursePage.Audience.STUDENTS).order_by("title")
+def group_member_count(*, group: StudyGroup) -> int:
+    """How many learners are current members of the group (those a group enrolment enrols)."""
+    return group.memberships.filter(left_at__isnull=True).count()
+
+
+def group_enrolment_courses(*, group: StudyGroup | None = None) -> QuerySet:
+    """Live student courses a teacher may enrol a group into. Given a group that follows a track, the
+    track's courses come first (in their page-tree order), each annotated `in_group_track`."""
+    courses = CoursePage.objects.live().filter(audience=CoursePage.Audience.STUDENTS)
+    track_path = None
+    if group is not None and group.track_id is not None:
+        track_path = TrackPage.objects.filter(pk=group.track_id).values_list("path", flat=True).first()
+    if not track_path:
+        return courses.annotate(in_group_track=Value(False)).order_by("title")
+    in_track = Q(path__startswith=track_path, depth__gt=len(track_path) // CoursePage.steplen)
+    return courses.annotate(
+        in_group_track=Case(When(in_track, then=Value(True)), default=Value(False), output_field=BooleanField())
+    ).order_by(Case(When(in_track, then=Value(0)), default=Value(1)), Case(When(in_track, then="path")), "title")

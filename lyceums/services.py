@@ -3,13 +3,19 @@ The dashboards' summary tables are refreshed by `lyceums.stats`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.calendar import academic_year
 from common.spreadsheets import to_xlsx
 from courses.models import CoursePage, Enrolment, TrackPage
 from courses.services import enrolment_create
@@ -17,7 +23,14 @@ from courses.services import enrolment_create
 from . import scoping
 from .dashboards import dashboard_data
 from .exports import dashboard_tables
-from .imports import import_progress_key
+from .imports import (
+    RosterFileError,
+    check_accounts,
+    existing_accounts,
+    file_too_large_message,
+    import_progress_key,
+    parse_roster,
+)
 from .models import (
     EnrolmentPlan,
     GroupMembership,
@@ -27,6 +40,7 @@ from .models import (
     StudyGroup,
 )
 from .stats import stats_version_bump
+from .tasks import import_job_run_task
 
 
 @transaction.atomic
@@ -85,11 +99,6 @@ def import_job_create(*, user, data: bytes, filename: str) -> ImportJob:
     (`imports.check_accounts`): naming an account outside the uploader's scope, or a teacher when the
     uploader may not import teachers, is an error of that row. Nothing else is written. Raises
     `RosterFileError` for a file that cannot be read at all (too large, too many rows, unreadable)."""
-    from django.conf import settings
-
-    from . import scoping
-    from .imports import RosterFileError, check_accounts, file_too_large_message, parse_roster
-
     limit = settings.LYCEUM_IMPORT_MAX_BYTES
     if len(data) > limit:
         raise RosterFileError(file_too_large_message(size=len(data), limit=limit))
@@ -123,10 +132,6 @@ def import_job_create(*, user, data: bytes, filename: str) -> ImportJob:
 def import_job_commit(*, job: ImportJob, user) -> ImportJob:
     """Confirm a previewed import: small files are imported at once, large ones by a Celery task
     (enqueued after this transaction commits) that reports progress in the job row."""
-    from django.conf import settings
-
-    from .tasks import import_job_run_task
-
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.PREVIEW:
         raise ValidationError(
@@ -147,8 +152,6 @@ def _progress(job_id: int, processed: int | None) -> None:
     """Publish how many rows are done where a poller sees them while the import's own transaction is
     still open: in the cache (shared by the web servers and workers), not in the job row. `None`
     removes it once the job row holds the outcome."""
-    from django.core.cache import cache
-
     if processed is None:
         cache.delete(import_progress_key(job_id))
     else:
@@ -162,14 +165,6 @@ def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool
     (created for the current academic year if missing), teachers get a teaching assignment at the
     lyceum and teach the group. The uploader's scope, and whether each existing account may be
     attached, are checked again: a change since the preview fails the whole import."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
-
-    from common.calendar import academic_year
-
-    from . import scoping
-    from .imports import check_accounts, existing_accounts
-
     User = get_user_model()
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
@@ -265,20 +260,37 @@ def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool
 # Group enrolment
 
 
+@dataclass(frozen=True)
+class GroupEnrolResult:
+    """What a group enrolment did: members newly enrolled, and members who already were."""
+
+    enrolled: int
+    already_enrolled: int
+
+
 @transaction.atomic
-def group_enrol(*, group: StudyGroup, course: CoursePage) -> int:
+def group_enrol(*, group: StudyGroup, course: CoursePage) -> GroupEnrolResult:
     """Enrol every current member of a study group into a course, all or none (a closed or full
-    course rolls everything back). Each enrolment snapshots the group's lyceum and municipality.
-    Returns how many members are now enrolled."""
+    course rolls everything back). Each new enrolment snapshots the group's lyceum and municipality;
+    members already enrolled (active or completed) are left as they are and counted apart."""
     lyceum = Lyceum.objects.get(pk=group.lyceum_id)
-    count = 0
-    for membership in group.memberships.filter(left_at__isnull=True).select_related("student"):
+    members = [
+        membership.student
+        for membership in group.memberships.filter(left_at__isnull=True).select_related("student")
+    ]
+    already = set(
+        Enrolment.objects.filter(course=course, user__in=members)
+        .exclude(status=Enrolment.Status.WITHDRAWN)
+        .values_list("user_id", flat=True)
+    )
+    for student in members:
+        if student.pk in already:
+            continue
         enrolment_create(
-            user=membership.student,
+            user=student,
             course=course,
             source=Enrolment.Source.GROUP,
             lyceum_id=lyceum.pk,
             region_id=lyceum.region_id,
         )
-        count += 1
-    return count
+    return GroupEnrolResult(enrolled=len(members) - len(already), already_enrolled=len(already))

@@ -23,6 +23,7 @@ urlpatterns = [
     path("import/<int:pk>/commit/", views.import_commit, name="import_commit"),
     path("groups/", views.group_list, name="groups"),
     path("groups/<int:pk>/", views.group_detail, name="group"),
+    path("groups/<int:pk>/enrol/confirm/", views.group_enrol_confirm, name="group_enrol_confirm"),
     path("groups/<int:pk>/enrol/", views.group_enrol, name="group_enrol"),
     path("learners/<int:pk>/", views.learner_detail, name="learner"),
 ]

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -165,7 +166,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "group": group,
             "rows": selectors.group_learner_rows(group=group),
             "show_lyceum_link": scoping.stats_lyceums(request.user).filter(pk=group.lyceum_id).exists(),
-            "courses": selectors.group_enrolment_courses(),
+            "courses": selectors.group_enrolment_courses(group=group),
         },
     )
 
@@ -332,19 +333,47 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("lyceums:import_detail", pk=job.pk)
 
 
+def _group_and_course(request: HttpRequest, pk: int):
+    group = get_object_or_404(scoping.visible_groups(request.user).select_related("lyceum"), pk=pk)
+    course = get_object_or_404(
+        selectors.group_enrolment_courses(group=group), pk=request.POST.get("course") or 0
+    )
+    return group, course
+
+
+@login_required
+@require_POST
+def group_enrol_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """The confirmation step of a group enrolment: how many learners of the group would be enrolled
+    in which course; its form posts to `group_enrol`. Nothing is written here."""
+    group, course = _group_and_course(request, pk)
+    return render(
+        request,
+        "lyceums/group_enrol_confirm.html",
+        {"group": group, "course": course, "members": selectors.group_member_count(group=group)},
+    )
+
+
 @login_required
 @require_POST
 def group_enrol(request: HttpRequest, pk: int) -> HttpResponse:
-    """A teacher of the group (or a coordinator) enrols the whole group into a student course."""
-    group = get_object_or_404(scoping.visible_groups(request.user), pk=pk)
-    course = get_object_or_404(selectors.group_enrolment_courses(), pk=request.POST.get("course") or 0)
+    """A teacher of the group (or a coordinator) enrols the whole group into a student course, after
+    confirming; the message tells newly enrolled learners from those who already were."""
+    group, course = _group_and_course(request, pk)
     try:
-        count = services.group_enrol(group=group, course=course)
+        result = services.group_enrol(group=group, course=course)
     except ValidationError as error:
         messages.error(request, _("Nobody was enrolled: %(reason)s") % {"reason": " ".join(error.messages)})
     else:
-        messages.success(
-            request,
-            _("%(count)s learners are enrolled in «%(course)s».") % {"count": count, "course": course.title},
-        )
+        text = ngettext(
+            "%(count)s learner enrolled in «%(course)s».",
+            "%(count)s learners enrolled in «%(course)s».",
+            result.enrolled,
+        ) % {"count": result.enrolled, "course": course.title}
+        if result.already_enrolled:
+            already = ngettext(
+                "%(count)s was already enrolled.", "%(count)s were already enrolled.", result.already_enrolled
+            ) % {"count": result.already_enrolled}
+            text = f"{text} {already}"
+        messages.success(request, text)
     return redirect("lyceums:group", pk=group.pk)

@@ -21,6 +21,8 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from nbformat import NotebookNode
 
 from . import CellResult, Engine, GradeResult, NotebookError
@@ -37,22 +39,46 @@ def _quiet_log() -> logging.Logger:
     return log
 
 
-def read_notebook(data: bytes, *, what: str = "notebook") -> NotebookNode:
-    """Parse and validate *data* as an nbformat 4 notebook, with a clear error otherwise."""
+# Whole sentences for each notebook a message can be about, so that every translation reads naturally
+# (no "The %(what)s is ..." assembled from fragments).
+_READ_ERRORS = {
+    "instructor": {
+        "not_json": gettext_lazy("The instructor notebook is not a Jupyter notebook: it is not valid JSON."),
+        "no_cells": gettext_lazy("The instructor notebook is not a Jupyter notebook: it has no cells."),
+        "format": gettext_lazy(
+            "The instructor notebook uses notebook format %(format)s; format 4 is required."
+        ),
+        "invalid": gettext_lazy("The instructor notebook is not a valid Jupyter notebook: %(error)s"),
+    },
+    "submission": {
+        "not_json": gettext_lazy("The uploaded file is not a Jupyter notebook: it is not valid JSON."),
+        "no_cells": gettext_lazy("The uploaded file is not a Jupyter notebook: it has no cells."),
+        "format": gettext_lazy(
+            "The uploaded notebook uses notebook format %(format)s; format 4 is required."
+        ),
+        "invalid": gettext_lazy("The uploaded file is not a valid Jupyter notebook: %(error)s"),
+    },
+}
+
+
+def read_notebook(data: bytes, *, instructor: bool = False) -> NotebookNode:
+    """Parse and validate *data* as an nbformat 4 notebook, with a clear error otherwise (about the
+    instructor notebook when `instructor`, else about the learner's uploaded notebook)."""
+    messages = _READ_ERRORS["instructor" if instructor else "submission"]
     try:
         raw = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
-        raise NotebookError(f"The {what} is not a Jupyter notebook: it is not valid JSON.") from None
+        raise NotebookError(str(messages["not_json"])) from None
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
-        raise NotebookError(f"The {what} is not a Jupyter notebook: it has no cells.")
+        raise NotebookError(str(messages["no_cells"]))
     major = raw.get("nbformat")
     if major != 4:
-        raise NotebookError(f"The {what} uses notebook format {major!r}; format 4 is required.")
+        raise NotebookError(str(messages["format"]) % {"format": repr(major)})
     try:
         nb = nbformat.reads(json.dumps(raw), as_version=4)
         nbformat.validate(nb)
     except Exception as exc:  # noqa: BLE001 - nbformat raises several types
-        raise NotebookError(f"The {what} is not a valid Jupyter notebook: {str(exc)[:300]}") from None
+        raise NotebookError(str(messages["invalid"]) % {"error": str(exc)[:300]}) from None
     return nb
 
 
@@ -168,17 +194,19 @@ class NbgraderEngine(Engine):
         return cells
 
     def release(self, *, source: bytes) -> tuple[bytes, list[dict], float]:
-        source_nb = read_notebook(source, what="instructor notebook")
+        source_nb = read_notebook(source, instructor=True)
         _require_nbgrader_metadata(source_nb)
         with tempfile.TemporaryDirectory(prefix="itl-release-") as tmp:
             db_url = _new_gradebook(tmp)
             try:
                 release_nb = self._generate(source_nb, db_url, tmp)
             except Exception as exc:  # noqa: BLE001 - nbgrader's validation errors are varied
-                raise NotebookError(f"nbgrader cannot generate the student version: {exc}") from None
+                raise NotebookError(
+                    _("nbgrader cannot generate the student version: %(error)s") % {"error": exc}
+                ) from None
             cells = self._cells(db_url)
         if not cells:
-            raise NotebookError("The instructor notebook has no graded cells (no points to give).")
+            raise NotebookError(_("The instructor notebook has no graded cells (no points to give)."))
         max_score = sum(c["max_score"] for c in cells)
         return nbformat.writes(release_nb).encode(), cells, max_score
 
@@ -192,9 +220,9 @@ class NbgraderEngine(Engine):
         feedback: bool = True,
     ) -> GradeResult:
         try:
-            source_nb = read_notebook(source, what="instructor notebook")
+            source_nb = read_notebook(source, instructor=True)
             _require_nbgrader_metadata(source_nb)
-            submitted_nb = read_notebook(submission, what="submitted notebook")
+            submitted_nb = read_notebook(submission)
         except NotebookError as exc:
             return GradeResult(status="error", error=str(exc), engine=self.name)
         with tempfile.TemporaryDirectory(prefix="itl-gradebook-") as tmp:
@@ -360,6 +388,8 @@ def _require_nbgrader_metadata(nb: NotebookNode) -> None:
 
     if not any(utils.is_grade(c) or utils.is_solution(c) or utils.is_task(c) for c in nb.cells):
         raise NotebookError(
-            "The instructor notebook has no nbgrader metadata: mark solution and test cells with "
-            'nbgrader\'s "Create Assignment" toolbar first.'
+            _(
+                "The instructor notebook has no nbgrader metadata: mark solution and test cells with "
+                'nbgrader\'s "Create Assignment" toolbar first.'
+            )
         )

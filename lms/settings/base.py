@@ -150,7 +150,12 @@ ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandator
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SIGNUP_FORM_CLASS = "lms.forms.SignupForm"
+# Normalises every address allauth accepts as the accounts do (look-alike addresses are refused).
+ACCOUNT_ADAPTER = "lms.accounts.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# E-mail subjects start with the platform's name (allauth's default is the current Site's name, which
+# lms/sites.py keeps in line with WAGTAIL_SITE_NAME and SITE_URL).
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{WAGTAIL_SITE_NAME}] "
 # The per-address rate limits take the client's address from X-Forwarded-For only behind this many
 # reverse proxies of our own (the right-most entries; what the client wrote itself is ignored). 0 uses
 # the address of the connection: right on one machine, wrong behind a proxy (everyone would share the
@@ -168,6 +173,8 @@ LANGUAGES = [("ru", _("Russian")), ("tt", _("Tatar")), ("en", _("English"))]
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("en", "English"), ("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "lms" / "locale"]
+# Django ships no Tatar formats (dates would be American, 01/14/2027): the portal's own are in lms/formats.
+FORMAT_MODULE_PATH = ["lms.formats"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
 USE_TZ = True
@@ -385,6 +392,9 @@ GRADING_STUCK_AFTER_SECONDS = env.int("GRADING_STUCK_AFTER_SECONDS", default=600
 GRADING_TASK_MAX_RETRIES = 5
 # Graded submissions whose result did not reach course completion are reported again, this many a run.
 GRADING_COMPLETION_SYNC_BATCH = env.int("GRADING_COMPLETION_SYNC_BATCH", default=200)
+# Reconciliation tries a result that keeps failing to reach course completion this many times, least
+# tried first, then leaves it (logged as an error) so it cannot hold up the others.
+GRADING_COMPLETION_SYNC_MAX_ATTEMPTS = env.int("GRADING_COMPLETION_SYNC_MAX_ATTEMPTS", default=10)
 
 # --- Content security policy (django-csp): the portal's pages load scripts, styles, fonts and data
 # only from the portal itself (the bundle; charts and progress bars need no inline code), frame only

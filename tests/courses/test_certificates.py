@@ -2,7 +2,9 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from courses.certificates import qr_code_svg, verification_url
 from courses.models import Certificate, Enrolment
@@ -120,3 +122,22 @@ def test_check_form_needs_matching_number_and_code(client):
     mismatch = client.get(url, {"number": other.number, "code": certificate.verification_code})
     assert mismatch.status_code == 404
     assert certificate.learner_name not in mismatch.content.decode()
+
+
+def test_certificate_number_label_reads_nomer_in_russian(client):
+    """In Russian the certificate's number is labelled «Номер» (not «Число», the arithmetic sense of
+    "Number"), on the PDF template and on the public verification page."""
+    certificate = certificate_issue(enrolment=_completed())
+    with translation.override("ru"):
+        pdf_html = render_to_string(
+            "courses/certificate_pdf.html",
+            {"certificate": certificate, "verification_url": "", "qr_data_uri": ""},
+        )
+    assert "Номер: <strong>" in pdf_html
+    assert "Число" not in pdf_html
+    response = client.get(
+        reverse("courses:certificate_verify", args=[certificate.verification_code]), HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    html = response.content.decode()
+    assert '<dt class="col-sm-3">Номер</dt>' in html
+    assert "Число" not in html

@@ -220,8 +220,9 @@ def test_quiz_html_does_not_reveal_correct_answers(client, course, lessons, lear
     assert "Which tag makes a link?" in form
     assert "correct" not in form.lower()
     assert "true" not in form.lower()
-    # Choices are numbered by position only; the page never carries the block's raw value.
-    assert re.findall(r'name="q0" value="(\d)"', form) == ["0", "1", "2"]
+    # Choices are identified by their index (shown in a per-attempt order); the page never carries the
+    # block's raw value.
+    assert sorted(re.findall(r'name="q0" value="(\d)"', form)) == ["0", "1", "2"]
     assert "The anchor element" not in html  # explanations come only after an attempt
     assert "'correct'" not in html
     assert '"correct"' not in html
@@ -249,6 +250,30 @@ def test_quiz_submit_checks_on_server_and_shows_feedback(client, course, lessons
     result.refresh_from_db()
     assert (result.score, result.passed) == (2, True)
     assert LessonProgress.objects.get(user=learner, lesson=lessons[1]).completed_at is not None
+
+
+def test_quiz_try_again_is_a_link_to_an_empty_form(client, course, lessons, learner):
+    """After an attempt the answers are shown read-only with a "Try again" GET link (no re-POST of the
+    same answers); following it shows an empty form to submit, and stores no new attempt."""
+    url = reverse("courses:quiz_submit", args=[lessons[1].pk, "links"])
+    client.post(url, {"q0": "0", "q1": ["0", "2"]})
+    html = client.get(lessons[1].url).content.decode()
+    section = html[html.index('id="quiz-links"') :]
+    form = section[: section.index("</form>")]
+    assert re.search(r'<a class="btn btn-primary" href="[^"]*\?retry=links#quiz-links">Try again</a>', form)
+    assert 'type="submit"' not in form
+    assert "checked" in form
+    assert "disabled" in form
+
+    html = client.get(lessons[1].url, {"retry": "links"}).content.decode()
+    section = html[html.index('id="quiz-links"') :]
+    form = section[section.index("<form") : section.index("</form>")]
+    assert "checked" not in form
+    assert "disabled" not in form
+    assert "Your answer was" not in form
+    assert 'type="submit"' in form
+    assert "Check answers" in form
+    assert QuizAttempt.objects.filter(user=learner).count() == 1
 
 
 def test_quiz_keeps_best_result(client, course, lessons, learner):

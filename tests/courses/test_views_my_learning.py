@@ -92,3 +92,20 @@ def test_menu_entries():
     assert reverse("courses:catalogue") in anonymous
     assert reverse("courses:my_learning") not in anonymous
     assert reverse("courses:my_learning") in [item["url"] for item in nav_items_for(UserFactory())]
+
+
+def test_my_learning_bar_agrees_with_lessons_done_for_a_completed_enrolment(client):
+    """A completed enrolment with none of its four lessons done (as the demo's teachers have) shows a
+    0 % bar next to "0 of 4", keeps the Completed status with the lessons still to do, and says that
+    the course issues no certificate instead of implying one."""
+    course, _lessons = _course_with_lessons(4, title="Teaching Python", issues_certificate=False)
+    user = UserFactory()
+    EnrolmentFactory(user=user, course=course, status=Enrolment.Status.COMPLETED)
+    client.force_login(user)
+    html = client.get(reverse("courses:my_learning")).content.decode()
+    assert re.search(r'role="progressbar"[^>]*aria-valuenow="0"', html)
+    assert 'data-progress="0"' in html
+    assert "0 of 4 required lessons done" in html
+    assert "Completed" in html
+    assert "4 required lessons are not done" in html
+    assert "This course does not issue a certificate." in html

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 
 from grading.sandbox import SandboxConfig, isolation_command, run_notebook
+from tests.services import unavailable
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def _output(nb) -> str:
 def test_student_code_cannot_see_the_project_files(relative):
     """Instructor notebooks shipped with the project, the settings and var/ are hidden from student code."""
     if isolation_command() is None:
-        pytest.skip("mount namespaces (unshare) are unavailable on this machine")
+        unavailable("mount namespaces (unshare) are unavailable on this machine")
     executed = run_notebook(_probe(str(settings.BASE_DIR / relative)), config=SandboxConfig.from_settings())
     assert "HIDDEN" in _output(executed)
     assert "VISIBLE" not in _output(executed)

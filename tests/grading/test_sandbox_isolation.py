@@ -20,6 +20,7 @@ from grading.engines.nbgrader_engine import NbgraderEngine
 from grading.sandbox import IsolationReport, SandboxConfig, SandboxError, isolation_command, run_notebook
 from tests.factories import demo_notebook
 from tests.grading import notebooks
+from tests.services import unavailable
 
 UNSHARE_DENIED = "#!/bin/sh\necho 'unshare: unshare failed: Operation not permitted' >&2\nexit 1\n"
 
@@ -117,9 +118,11 @@ def test_self_test_fails_without_namespaces(no_namespaces):
 
 @pytest.mark.engine
 def test_self_test_passes_on_an_isolated_sandbox():
-    """On a machine where the namespaces work, the probe finds nothing to report."""
+    """On a machine where the namespaces work, the probe finds nothing to report: among the rest, it
+    holds no capability and can neither unmount a hidden directory's cover nor remount the Python
+    installation read-write."""
     if isolation_command() is None:
-        pytest.skip("namespaces (unshare) are unavailable on this machine")
+        unavailable("namespaces (unshare) are unavailable on this machine")
     report = sandbox.self_test()
     assert report == IsolationReport(ok=True, problems=[])
 
@@ -127,8 +130,9 @@ def test_self_test_passes_on_an_isolated_sandbox():
 @pytest.mark.engine
 def test_self_test_catches_a_sandbox_that_confines_nothing(monkeypatch, tmp_path):
     """Run with no confinement at all (the notebook executed as the worker), the probe reports each
-    leak: the worker's loopback reached, the witness's secret environment read, the directory written;
-    and the network interfaces when the machine has any besides loopback."""
+    leak: the worker's loopback reached, the witness's secret environment read, the directory written,
+    the capabilities held when the worker is root; and the network interfaces when the machine has
+    any besides loopback."""
 
     def unconfined(nb, **kwargs):
         return NotebookClient(nb, timeout=30, kernel_name="python3").execute()
@@ -142,6 +146,8 @@ def test_self_test_catches_a_sandbox_that_confines_nothing(monkeypatch, tmp_path
     assert "the sandbox reached a port on the worker's loopback interface" in report.problems
     assert "the sandbox can read the environment (the secrets) of the worker's processes" in report.problems
     assert f"the sandbox can write to {target}" in report.problems
+    if os.geteuid() == 0:
+        assert any(p.startswith("the sandbox holds capabilities (CapEff ") for p in report.problems)
     assert list(target.iterdir()) == []  # what the probe wrote is removed again
     if any(name != "lo" for _, name in socket.if_nameindex()):
         assert any(p.startswith("the sandbox has network interfaces") for p in report.problems)

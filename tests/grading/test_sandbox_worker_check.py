@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 from grading import sandbox, worker
 from grading.sandbox import IsolationReport
-from lms.health import GRADING_ISOLATION_CACHE_KEY
+from lms.health import GRADING_ISOLATION_CACHE_KEY, GRADING_ISOLATION_TTL
 
 BROKEN = IsolationReport(ok=False, problems=["no isolation: unshare cannot create the namespaces: denied"])
 
@@ -87,5 +87,32 @@ def test_the_check_runs_when_a_worker_starts_and_is_forgotten_when_it_stops(app,
     celeryd_after_setup.send(sender="grading@host-3", instance=SimpleNamespace(app=app), conf=app.conf)
     assert queues.consume_from == {}
     assert cache.get(GRADING_ISOLATION_CACHE_KEY)["grading@host-3"]["status"] == "refused"
+    assert "grading@host-3" in worker._heartbeats
     worker_shutdown.send(sender=type("Worker", (), {"hostname": "grading@host-3"})())
     assert "grading@host-3" not in cache.get(GRADING_ISOLATION_CACHE_KEY)
+    assert "grading@host-3" not in worker._heartbeats
+
+
+def test_the_record_expires_unless_the_heartbeat_refreshes_it(app, settings, monkeypatch):
+    """The workers' record is stored with a timeout (not forever); the heartbeat refreshes the
+    worker's `seen_at`, and puts its entry back if the cache lost it."""
+    settings.GRADING_SANDBOX_REQUIRE_ISOLATION = True
+    monkeypatch.setattr(sandbox, "self_test", lambda: IsolationReport(ok=True))
+    timeouts = []
+    real_set = cache.set
+
+    def spy(key, value, timeout=None, **kwargs):
+        if key == GRADING_ISOLATION_CACHE_KEY:
+            timeouts.append(timeout)
+        return real_set(key, value, timeout=timeout, **kwargs)
+
+    monkeypatch.setattr(worker.cache, "set", spy)
+    worker.check_isolation("grading@host-4", _queues(app, "grading"))
+    assert timeouts == [GRADING_ISOLATION_TTL]
+    first = cache.get(GRADING_ISOLATION_CACHE_KEY)["grading@host-4"]["seen_at"]
+    cache.delete(GRADING_ISOLATION_CACHE_KEY)
+    worker.heartbeat("grading@host-4")
+    entry = cache.get(GRADING_ISOLATION_CACHE_KEY)["grading@host-4"]
+    assert entry["status"] == "ok"
+    assert entry["seen_at"] >= first
+    assert timeouts == [GRADING_ISOLATION_TTL, GRADING_ISOLATION_TTL]

@@ -212,5 +212,6 @@ def fake_hub(settings):
 def _no_cached_server_tokens():
     """Each test starts without the per-user server tokens an earlier test's client cached."""
     hub_client._user_tokens.clear()
+    hub_client._user_token_renewals.clear()
     yield
     hub_client._user_tokens.clear()

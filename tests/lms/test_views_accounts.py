@@ -3,7 +3,10 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.sites.models import Site
 from django.core import mail
+
+from lms.sites import site_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +137,26 @@ def test_email_management_lists_addresses(client):
     html = client.get("/accounts/email/").content.decode()
     assert "learner@example.org" in html
     assert "Confirmed" in html
+
+
+def test_confirmation_email_is_signed_with_the_site_from_settings(client, settings):
+    """Account e-mails carry the platform's name and domain from WAGTAIL_SITE_NAME and SITE_URL (set on
+    the current Site by the data migration and after every migrate), never "example.com"."""
+    assert Site.objects.get_current().domain != "example.com"
+    settings.SITE_URL = "https://lyceum.example"
+    settings.WAGTAIL_SITE_NAME = "IT-Lyceum Kazan"
+    site_sync()
+    client.post(
+        "/accounts/signup/",
+        {
+            "email": "signed@example.org",
+            "full_name": "Ильдар Шакиров",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    message = mail.outbox[0]
+    assert message.subject.startswith("[IT-Lyceum] ")
+    assert "IT-Lyceum Kazan" in message.body
+    assert "lyceum.example" in message.body
+    assert "example.com" not in message.subject + message.body

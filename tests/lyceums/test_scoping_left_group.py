@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from grading import services as grading_services
 from grading import selectors as grading_selectors
+from grading import services as grading_services
 from grading.models import GradeOverride
 from lyceums import scoping
 from lyceums.models import GroupMembership

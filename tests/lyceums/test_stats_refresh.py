@@ -53,7 +53,7 @@ def test_group_enrolment_schedules_one_refresh_of_its_lyceum(
     GroupMembershipFactory(group=network.group_a)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert group_enrol(group=network.group_a, course=course) == 3
+        assert group_enrol(group=network.group_a, course=course).enrolled == 3
     assert queued == []  # nothing before commit
     for callback in callbacks:
         callback()

@@ -263,7 +263,9 @@ def _admin_staff(user):
     user.is_staff = True
     user.save()
     user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="lyceums", content_type__model__in=["lyceum", "studygroup"]),
+        *Permission.objects.filter(
+            content_type__app_label="lyceums", content_type__model__in=["lyceum", "studygroup"]
+        ),
         Permission.objects.get(codename="access_admin"),
     )
     return user
