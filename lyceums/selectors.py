@@ -129,5 +129,9 @@ def group_enrolment_courses(*, group: StudyGroup | None = None) -> QuerySet:
         return courses.annotate(in_group_track=Value(False)).order_by("title")
     in_track = Q(path__startswith=track_path, depth__gt=len(track_path) // CoursePage.steplen)
     return courses.annotate(
-        in_group_track=Case(When(in_track, then=Value(True)), default=Value(False), output_field=BooleanField())
-    ).order_by(Case(When(in_track, then=Value(0)), default=Value(1)), Case(When(in_track, then="path")), "title")
+        in_group_track=Case(
+            When(in_track, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    ).order_by(
+        Case(When(in_track, then=Value(0)), default=Value(1)), Case(When(in_track, then="path")), "title"
+    )

@@ -165,6 +165,14 @@ def exercise_block(*, exercise_id: int) -> dict:
     return {"type": "notebook_exercise", "value": {"exercise": exercise_id, "intro": ""}}
 
 
+def enrol_in_exercise(*, user, exercise_id: int, **enrolment) -> LessonPage:
+    """A live lesson (in a new live course) carrying the exercise, with *user* enrolled in its course:
+    what a learner needs to open, download and submit the exercise."""
+    lesson = LessonPageFactory(body=[exercise_block(exercise_id=exercise_id)])
+    EnrolmentFactory(user=user, course=lesson.get_parent().specific, **enrolment)
+    return lesson
+
+
 def paragraph_block(html: str) -> dict:
     return {"type": "paragraph", "value": html}
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from grading import services
 from grading.models import Exercise, ExerciseDataFile, Submission
-from tests.factories import UserFactory
+from tests.factories import UserFactory, enrol_in_exercise
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,9 @@ def test_learners_download_data_files_next_to_the_notebook(client):
     )
     url = reverse("grading:data_file", args=[exercise.slug, "numbers.csv"])
     assert client.get(url).status_code == 302  # log in first
-    client.force_login(UserFactory())
+    learner = UserFactory()
+    enrol_in_exercise(user=learner, exercise_id=exercise.pk)
+    client.force_login(learner)
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"1,2,3"

@@ -6,7 +6,14 @@ import pytest
 from django.urls import reverse
 
 from grading.models import Submission
-from tests.factories import EnrolmentFactory, ExerciseFactory, LessonPageFactory, UserFactory, exercise_block
+from tests.factories import (
+    EnrolmentFactory,
+    ExerciseFactory,
+    LessonPageFactory,
+    UserFactory,
+    enrol_in_exercise,
+    exercise_block,
+)
 from tests.grading import notebooks
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +27,7 @@ def test_upload_over_http_is_graded_and_shown_with_isolated_feedback(
     its own response with a CSP sandbox, embedded in a sandboxed iframe."""
     exercise = ExerciseFactory(slug="html-functions")
     learner = UserFactory()
+    enrol_in_exercise(user=learner, exercise_id=exercise.pk)
     client.force_login(learner)
     starter = client.get(reverse("grading:starter", args=[exercise.slug]))
     assert starter.status_code == 200
@@ -104,7 +112,9 @@ def test_bad_upload_shows_the_error_and_writes_nothing(client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     exercise = ExerciseFactory()
-    client.force_login(UserFactory())
+    learner = UserFactory()
+    enrol_in_exercise(user=learner, exercise_id=exercise.pk)
+    client.force_login(learner)
     response = client.post(
         reverse("grading:submit", args=[exercise.slug]),
         {"notebook": SimpleUploadedFile("x.ipynb", b"{not json")},

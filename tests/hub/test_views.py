@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from grading.models import Exercise
 from lms.models import User
-from tests.factories import LessonPageFactory
+from tests.factories import LessonPageFactory, enrol_in_exercise
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +26,11 @@ def student():
 
 
 @pytest.fixture
-def exercise():
-    return Exercise.objects.create(title="First steps", slug="first-steps")
+def exercise(student):
+    """An exercise of a live course the student is enrolled in."""
+    exercise = Exercise.objects.create(title="First steps", slug="first-steps")
+    enrol_in_exercise(user=student, exercise_id=exercise.pk)
+    return exercise
 
 
 @pytest.fixture

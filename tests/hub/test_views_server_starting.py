@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from grading.models import Exercise, Submission
 from hub.client import hub_username
-from tests.factories import GroupMembershipFactory, StudyGroupFactory, UserFactory
+from tests.factories import GroupMembershipFactory, StudyGroupFactory, UserFactory, enrol_in_exercise
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +41,7 @@ def test_open_requests_the_start_and_shows_the_progress_page(client, fake_hub, e
     """ "Open in JupyterLab" creates the hub user, asks for the start and sends the student to the progress
     page, which shows the hub's progress while the server is pending."""
     student = UserFactory()
+    enrol_in_exercise(user=student, exercise_id=exercise.pk)
     client.force_login(student)
     response = client.post(reverse("hub:open", args=[exercise.pk]))
     assert response["Location"] == reverse("hub:starting", args=[exercise.pk])
@@ -54,6 +55,7 @@ def test_launch_while_the_server_is_pending_goes_back_to_the_progress_page(clien
     """Launching while the hub says the server is pending places nothing and returns the progress page's
     address; nothing is sent to the server."""
     student = UserFactory()
+    enrol_in_exercise(user=student, exercise_id=exercise.pk)
     fake_hub.servers[hub_username(student)] = "pending"
     client.force_login(student)
     response = client.get(reverse("hub:launch", args=[exercise.pk]))
@@ -110,6 +112,7 @@ def test_submit_while_the_server_is_stopped_requests_the_start_and_creates_nothi
     """Submitting while the server is stopped asks for its start and answers at once with a message to
     submit again; no submission is created and nothing is read from the server."""
     student = UserFactory()
+    enrol_in_exercise(user=student, exercise_id=exercise.pk)
     name = hub_username(student)
     fake_hub.servers[name] = None
     client.force_login(student)
@@ -126,6 +129,7 @@ def test_reset_while_the_server_is_pending_replaces_nothing(client, fake_hub, ex
     message; nothing is renamed or written."""
     exercise.release_notebook.save("release.ipynb", ContentFile(b'{"cells": [], "nbformat": 4}'), save=True)
     student = UserFactory()
+    enrol_in_exercise(user=student, exercise_id=exercise.pk)
     fake_hub.servers[hub_username(student)] = "pending"
     client.force_login(student)
     response = client.post(reverse("hub:reset", args=[exercise.pk]), {"confirm": "yes"})

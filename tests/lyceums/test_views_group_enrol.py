@@ -31,7 +31,7 @@ def test_course_list_starts_with_the_groups_track(client, network):
     first = make_course(track=network.track, slug="web-basics")
     client.force_login(network.teacher)
     html = client.get(f"/network/groups/{network.group_a.pk}/").content.decode()
-    assert 'action="/network/groups/%d/enrol/confirm/"' % network.group_a.pk in html
+    assert f'action="/network/groups/{network.group_a.pk}/enrol/confirm/"' in html
     options = re.findall(r'<option value="(\d+)"( selected)?>', html)
     assert options[0] == (str(first.pk), " selected")
     assert (str(other.pk), "") in options
