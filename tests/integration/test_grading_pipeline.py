@@ -15,7 +15,7 @@ import requests
 from django.conf import settings
 
 from grading.models import CellGrade, Submission, SubmissionEvent
-from tests.factories import ExerciseFactory, UserFactory
+from tests.factories import ExerciseFactory, UserFactory, enrol_in_exercise
 from tests.grading import notebooks
 from tests.integration.celery_worker import celery_app_routed_to, running_worker
 from tests.services import redis_url, require_postgres
@@ -80,6 +80,7 @@ def test_upload_over_http_is_graded_by_the_worker(live_server, client, worker):
     process, and its score shows on the submission page."""
     exercise = ExerciseFactory()
     learner = UserFactory()
+    enrol_in_exercise(user=learner, exercise_id=exercise.pk)
     session = _http_session(live_server, client, learner)
     page = session.get(f"{live_server.url}/exercises/{exercise.slug}/", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)

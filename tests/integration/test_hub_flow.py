@@ -24,7 +24,7 @@ from django.core.management import call_command
 from grading.models import Submission
 from hub.client import HubClient, HubUnavailable, hub_username
 from lms.models import User
-from tests.factories import ExerciseFactory, demo_notebook
+from tests.factories import ExerciseFactory, demo_notebook, enrol_in_exercise
 from tests.integration.celery_worker import celery_app_routed_to, running_worker
 from tests.services import redis_url, unavailable
 
@@ -335,6 +335,7 @@ def test_open_in_jupyterlab_edit_submit_and_get_graded(hub, live_server, celery_
 
     student = make_student("loop@example.org")
     exercise = ExerciseFactory(title="HTML functions", slug="html-functions")
+    enrol_in_exercise(user=student, exercise_id=exercise.pk)
     exercise_data_file_set(exercise=exercise, name="pages.csv", data=b"title,slug\nHome,home\n")
     browser = oidc_login(hub, live_server.url, student.email)  # logged in on the portal and the hub
     portal = live_server.url

@@ -18,7 +18,7 @@ import yaml
 from django.conf import settings
 
 from hub.client import hub_username
-from tests.factories import ExerciseFactory
+from tests.factories import ExerciseFactory, enrol_in_exercise
 from tests.integration import test_hub_flow as flow
 from tests.integration.test_hub_deploy import load_hub_config
 
@@ -86,6 +86,7 @@ def test_portal_link_opens_jupyterlab_without_a_hub_login_page(hub, live_server)
     hub's login page or carries its "Sign in with" button."""
     student = flow.make_student("straight-in@example.org")
     exercise = ExerciseFactory(title="Straight in", slug="straight-in")
+    enrol_in_exercise(user=student, exercise_id=exercise.pk)
     portal = live_server.url
     browser = portal_login(portal, student.email)
     csrf = {"csrfmiddlewaretoken": browser.cookies["csrftoken"]}
