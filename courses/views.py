@@ -24,11 +24,13 @@ def _error_text(error: ValidationError) -> str:
 
 @require_GET
 def catalogue(request: HttpRequest) -> HttpResponse:
-    """The menu's "Catalogue" entry: the live catalogue page, wherever editors put it."""
+    """The menu's "Catalogue" entry: the live catalogue page, wherever editors put it, with the same
+    search and filters (a bookmarked `/learning/catalogue/?q=…` keeps its query)."""
     page = selectors.catalog_page()
     if page is None:
         raise Http404(_("The course catalogue has not been published yet."))
-    return redirect(page.get_url(request))
+    query = request.GET.urlencode()
+    return redirect(f"{page.get_url(request)}?{query}" if query else page.get_url(request))
 
 
 @login_required

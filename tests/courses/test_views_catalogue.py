@@ -105,6 +105,14 @@ def test_catalogue_menu_entry_redirects_to_catalogue_page(client):
     assert response["Location"] == catalog.url
 
 
+def test_catalogue_menu_entry_keeps_the_search_and_filters(client):
+    """A bookmarked /learning/catalogue/?q=… arrives at the catalogue page with its query intact."""
+    catalog = catalog_page()
+    response = client.get(reverse("courses:catalogue"), {"q": "питон", "audience": "students"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{catalog.url}?q=%D0%BF%D0%B8%D1%82%D0%BE%D0%BD&audience=students"
+
+
 def test_track_page_lists_its_courses(client):
     """A track page shows its own courses only."""
     track = TrackPageFactory(title="SMM")
