@@ -6,7 +6,7 @@ UV := $(shell ./scripts/ensure-uv.sh)
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test install frontend messages lint check clean serve
+.PHONY: demo test install frontend messages lint check clean serve prod-smoke
 
 install: .venv/.installed node_modules/.installed lms/static/dist/app.js messages
 
@@ -34,6 +34,12 @@ demo: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The production stack on loopback (gunicorn, nginx with TLS, PostgreSQL, Redis, workers, beat, JupyterHub)
+# through one learner's whole loop over HTTPS; needs nginx, redis-server, openssl and PostgreSQL on
+# 127.0.0.1:5432 (docs/deployment.md).
+prod-smoke: install
+	$(PY) scripts/prod_smoke/run.py
 
 lint: .venv/.installed
 	.venv/bin/ruff check .

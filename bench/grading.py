@@ -1,12 +1,17 @@
 """Grading throughput: plain `nbgrader generate_assignment` + `nbgrader autograde` (one command-line
-run per submission, as nbgrader is used out of the box) against this platform's pipeline (nbgrader as a
-library in a long-lived process, every submission executed in the sandbox), on the same corpus.
+run per submission, as nbgrader is used out of the box) against this platform's engines, on the same
+corpus: the reference engine (nbgrader as a library in a long-lived process, every submission executed
+in a new sandbox with a Jupyter kernel) and the fork engine (the same scoring, every submission run by a
+child of a pre-warmed zygote).
 
     .venv/bin/python bench/grading.py [--copies N] [--workers N]
 
-Prints one JSON object: per pipeline, submissions per second and p50/p95 latency in seconds, and
-whether both gave identical scores for every submission. The corpus is the demo exercises (solved,
-starter and partly wrong notebooks) plus the notebooks nbgrader ships for its own tests.
+Prints one JSON object: per pipeline, submissions per second and p50/p95 latency in seconds;
+`speedup`, the fork engine's throughput over the command line's (`speedup_reference_engine` for the
+reference engine); and whether all three gave identical scores, cell by cell, for every submission.
+The corpus is the demo exercises (solved, starter and partly wrong notebooks) plus the notebooks
+nbgrader ships for its own tests. The fork engine's zygote is started (and the instructor notebooks
+recorded) once before its timing starts, as a grading worker does when it starts.
 """
 
 from __future__ import annotations
@@ -88,6 +93,14 @@ def run(engine_name: str, items, workers: int) -> tuple[dict, list]:
     )
 
 
+def _mismatches(items, reference, other) -> list[str]:
+    return [
+        item[0]
+        for item, a, b in zip(items, reference, other, strict=True)
+        if (a["score"], a["cells"]) != (b["score"], b["cells"])
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=1, help="repeat the corpus N times")
@@ -95,20 +108,25 @@ def main() -> None:
     args = parser.parse_args()
     items = corpus() * args.copies
     plain, plain_results = run("nbgrader-cli", items, args.workers)
-    ours, our_results = run("nbgrader", items, args.workers)
-    mismatches = [
-        item[0]
-        for item, a, b in zip(items, plain_results, our_results, strict=True)
-        if (a["score"], a["cells"]) != (b["score"], b["cells"])
-    ]
+    reference, reference_results = run("nbgrader", items, args.workers)
+    for _name, source, _submission in items[: len(items) // args.copies]:
+        get_engine("fork").grade(source=source, submission=source, feedback=False)
+    fork, fork_results = run("fork", items, args.workers)
+    mismatches = sorted(
+        set(_mismatches(items, plain_results, reference_results) + _mismatches(items, plain_results, fork_results))
+    )
     print(
         json.dumps(
             {
                 "corpus": len(items),
                 "workers": args.workers,
                 "nbgrader_autograde_cli": plain,
-                "platform_pipeline": ours,
-                "speedup": round(ours["submissions_per_second"] / plain["submissions_per_second"], 2),
+                "platform_pipeline": reference,
+                "fork_engine": fork,
+                "speedup": round(fork["submissions_per_second"] / plain["submissions_per_second"], 2),
+                "speedup_reference_engine": round(
+                    reference["submissions_per_second"] / plain["submissions_per_second"], 2
+                ),
                 "scores_identical": not mismatches,
                 "mismatches": mismatches,
             },

@@ -38,25 +38,34 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS: list[DemoAccount] = [
-    DemoAccount("student", "student@example.org", "Алина Сафина", "student of a Kazan IT lyceum"),
+    DemoAccount("student", "student@example.org", "Сафина Алина Ринатовна", "student of a Kazan IT lyceum"),
     DemoAccount(
-        "student2", "student2@example.org", "Тимур Гарипов", "student of a Naberezhnye Chelny lyceum"
+        "student2",
+        "student2@example.org",
+        "Гарипов Тимур Рустамович",
+        "student of a Naberezhnye Chelny lyceum",
     ),
-    DemoAccount("teacher", "teacher@example.org", "Ирина Валиева", "teacher of a Kazan IT lyceum"),
-    DemoAccount("coordinator", "coordinator@example.org", "Рустем Хабибуллин", "regional coordinator, Kazan"),
+    DemoAccount("teacher", "teacher@example.org", "Валиева Ирина Сергеевна", "teacher of a Kazan IT lyceum"),
+    DemoAccount(
+        "coordinator", "coordinator@example.org", "Хабибуллин Рустем Маратович", "regional coordinator, Kazan"
+    ),
     DemoAccount(
         "coordinator2",
         "coordinator2@example.org",
-        "Гульнара Закирова",
+        "Закирова Гульнара Ильдаровна",
         "regional coordinator, Naberezhnye Chelny",
     ),
     DemoAccount(
-        "admin", "admin@example.org", "Марат Ахметов", "republic administrator (superuser)", superuser=True
+        "admin",
+        "admin@example.org",
+        "Ахметов Марат Фаридович",
+        "republic administrator (superuser)",
+        superuser=True,
     ),
     DemoAccount(
         "editor",
         "editor@example.org",
-        "Лилия Нуриева",
+        "Нуриева Лилия Азатовна",
         "content editor (Wagtail admin, Editors group)",
         groups=(EDITORS_GROUP,),
     ),

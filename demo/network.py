@@ -29,7 +29,8 @@ from lyceums.models import (
 )
 from lyceums.stats import stats_refresh
 
-from .accounts import DEMO_EMAILS, ensure_demo_accounts
+from .accounts import DEMO_ACCOUNTS, DEMO_EMAILS, ensure_demo_accounts
+from .names import unique_full_names
 
 GENERATED_DOMAIN = "learners.example.org"
 DEMO_SEED = 2026
@@ -101,36 +102,50 @@ def seed_network(*, learners_per_lyceum: int = 10) -> dict[str, int]:
         user=demo["admin"], role="republic_admin", defaults={"subject": subject}
     )
 
-    created_users = _generate_learners(rng, lyceums, groups, learners_per_lyceum)
+    created_users = _generate_learners(lyceums, groups, learners_per_lyceum)
     enrolments = _generate_enrolments(rng, lyceums, groups, student_courses, teacher_courses, demo)
     _generate_plans(rng, lyceums, groups, timezone.localdate().year)
     stats_refresh()
     return {"lyceums": len(lyceums), "learners": created_users, "enrolments": enrolments}
 
 
-def _generate_learners(rng: random.Random, lyceums, groups, per_lyceum: int) -> int:
-    """Students for each current-year group and two teachers per lyceum, created once."""
+def _generate_learners(lyceums, groups, per_lyceum: int) -> int:
+    """Students for each current-year group and two teachers per lyceum, created once. Each generated
+    person has a full name of their own (`demo.names`), also unlike the demo accounts'; a database
+    seeded before gets the same names on the next run."""
     User = get_user_model()
     unusable = make_password(None)
-    first = ["Айдар", "Алсу", "Булат", "Гузель", "Данияр", "Елена", "Ильдар", "Камила", "Марат", "Диляра"]
-    last = ["Сафин", "Галиев", "Иванов", "Хасанов", "Петров", "Зарипов", "Шарипов", "Николаев"]
-    existing = set(
-        User.objects.filter(email__endswith="@" + GENERATED_DOMAIN).values_list("email", flat=True)
-    )
-    new_users = []
+    birth_years: dict[str, int | None] = {}  # e-mail → birth year (students') of every generated person
     for lyceum in lyceums:
         count = per_lyceum * (3 if lyceum.region.code == "kazan" else 1)
-        for n in range(count):
-            email = f"{lyceum.code}-s{n}@{GENERATED_DOMAIN}"
-            if email not in existing:
-                name = f"{rng.choice(last)} {rng.choice(first)}"
-                new_users.append(User(email=email, full_name=name, password=unusable, birth_year=2009))
-        for n in range(2):
-            email = f"{lyceum.code}-t{n}@{GENERATED_DOMAIN}"
-            if email not in existing:
-                new_users.append(
-                    User(email=email, full_name=f"{rng.choice(last)} {rng.choice(first)}", password=unusable)
-                )
+        birth_years.update((f"{lyceum.code}-s{n}@{GENERATED_DOMAIN}", 2009) for n in range(count))
+        birth_years.update((f"{lyceum.code}-t{n}@{GENERATED_DOMAIN}", None) for n in range(2))
+    emails = list(birth_years)
+    names = dict(
+        zip(
+            emails,
+            unique_full_names(len(emails), seed=DEMO_SEED, taken={a.full_name for a in DEMO_ACCOUNTS}),
+            strict=True,
+        )
+    )
+    existing = {
+        user.email: user
+        for user in User.objects.filter(email__endswith="@" + GENERATED_DOMAIN).only("email", "full_name")
+    }
+    renamed = [user for email, user in existing.items() if email in names and user.full_name != names[email]]
+    for user in renamed:
+        user.full_name = names[user.email]
+    User.objects.bulk_update(renamed, ["full_name"], batch_size=500)
+    new_users = [
+        User(
+            email=email,
+            full_name=names[email],
+            password=unusable,
+            birth_year=birth_years[email],
+        )
+        for email in emails
+        if email not in existing
+    ]
     User.objects.bulk_create(new_users, batch_size=500)
     by_email = dict(User.objects.filter(email__endswith="@" + GENERATED_DOMAIN).values_list("email", "pk"))
     memberships = []

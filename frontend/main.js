@@ -1,22 +1,17 @@
-// The portal's JavaScript bundle: Bootstrap's behaviours, htmx for live updates, Chart.js for charts.
-import "bootstrap/dist/js/bootstrap.bundle.js";
+// The script every page loads, kept small for slow connections: the navigation's collapse (the only
+// Bootstrap behaviour the pages use), htmx for live updates and the progress bars. Chart.js is a
+// separate chunk (charts.js), fetched only by a page that has a chart.
+import "bootstrap/js/src/collapse.js";
 import htmx from "htmx.org";
-import { Chart, registerables } from "chart.js";
 
-Chart.register(...registerables);
 window.htmx = htmx;
-window.Chart = Chart;
 
 // Charts are declared in templates as <canvas data-chart="ID"> next to a json_script element ID,
 // so no inline script is needed and the content security policy can forbid it.
 function renderCharts(root) {
-  root.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
-    if (canvas.dataset.rendered) return;
-    const source = document.getElementById(canvas.dataset.chart);
-    if (!source) return;
-    canvas.dataset.rendered = "1";
-    new Chart(canvas, JSON.parse(source.textContent));
-  });
+  const canvases = [...root.querySelectorAll("canvas[data-chart]:not([data-rendered])")];
+  if (canvases.length === 0) return;
+  import("./charts.js").then(({ renderChart }) => canvases.forEach(renderChart));
 }
 
 // Progress bars carry their value as data-progress="42" rather than an inline style attribute, which
@@ -35,6 +30,7 @@ function enhance(root) {
   sizeProgressBars(root);
 }
 
+// A module script runs after the document is parsed, before DOMContentLoaded.
 document.addEventListener("DOMContentLoaded", () => enhance(document));
 document.addEventListener("htmx:afterSwap", (event) => enhance(event.target));
 document.addEventListener("htmx:load", (event) => sizeProgressBars(event.target));

@@ -12,7 +12,9 @@ class GradingConfig(AppConfig):
         from lms.navigation import register_nav_item
         from lyceums import scoping
 
-        from . import worker  # noqa: F401 - a grading worker self-tests its sandbox before consuming
+        # metrics counts grading outcomes as they are recorded; a grading worker self-tests its sandbox
+        # before consuming.
+        from . import metrics, worker  # noqa: F401
 
         register_nav_item(
             label=_("Gradebook"), url_name="grading:gradebook", order=60, is_visible=scoping.is_staff_member

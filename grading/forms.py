@@ -21,3 +21,16 @@ class GradeOverrideForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required: the learner and other teachers see why the grade changed."),
     )
+
+
+class SubmissionReviewForm(forms.Form):
+    """A teacher's decision on a flagged submission: the button pressed and the reason."""
+
+    decision = forms.ChoiceField(
+        choices=[("confirm", _("Confirm the score")), ("zero", _("Set the score to zero"))]
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required: kept in the submission's history with your decision."),
+    )

@@ -189,6 +189,15 @@ class Submission(models.Model):
         UPLOAD = "upload", _("Upload")
         HUB = "hub", _("JupyterHub")
 
+    class Review(models.TextChoices):
+        """A submission whose code uses the grader's machinery (`grading.tamper`) waits for a teacher:
+        its score counts toward completion only once confirmed (or set to zero)."""
+
+        NONE = "none", _("Not needed")
+        NEEDED = "needed", _("Under review")
+        CONFIRMED = "confirmed", _("Confirmed by a teacher")
+        ZEROED = "zeroed", _("Set to zero by a teacher")
+
     TERMINAL_STATES = (State.GRADED, State.FAILED)
 
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="submissions")
@@ -237,6 +246,24 @@ class Submission(models.Model):
         default=0, help_text=_("How many times reconciliation has failed to report the current result.")
     )
     completion_sync_tried_at = models.DateTimeField(null=True, blank=True)
+    tamper_flags = models.JSONField(
+        _("tamper flags"),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("Uses of the grader's machinery found in the submitted code: cell, line, reason."),
+    )
+    review = models.CharField(_("review"), max_length=16, choices=Review.choices, default=Review.NONE)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewed_submissions",
+        verbose_name=_("reviewed by"),
+    )
+    review_reason = models.TextField(_("reason of the review"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("submission")
@@ -250,10 +277,25 @@ class Submission(models.Model):
                 condition=Q(state__in=["received", "queued", "grading", "graded", "failed"]),
                 name="grading_submission_state_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(review__in=["none", "needed", "confirmed", "zeroed"]),
+                name="grading_submission_review_valid",
+            ),
+            # A teacher's decision names the teacher and the reason.
+            models.CheckConstraint(
+                condition=Q(review__in=["none", "needed"])
+                | (Q(reviewed_by__isnull=False) & Q(reviewed_at__isnull=False) & ~Q(review_reason="")),
+                name="grading_submission_review_decided",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "queued_at"]),
             models.Index(fields=["exercise", "student"]),
+            models.Index(
+                fields=["exercise", "submitted_at"],
+                condition=Q(review="needed"),
+                name="grading_sub_review_queue",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -269,6 +311,11 @@ class Submission(models.Model):
     @property
     def override(self) -> GradeOverride | None:
         return self.overrides.order_by("-created_at", "-pk").first()
+
+    @property
+    def awaits_review(self) -> bool:
+        """Graded, but its score does not count until a teacher has reviewed its tamper flags."""
+        return self.state == self.State.GRADED and self.review == self.Review.NEEDED
 
     @property
     def percent(self) -> float | None:

@@ -113,11 +113,10 @@ def bind_read_only(libc, path: str) -> None:
         _mount(libc, "none", point, "", MS_REMOUNT | MS_BIND | MS_RDONLY | kept)
 
 
-def confine_filesystem(job: dict) -> str:
-    """Private temporary directories and hidden project data; returns the work directory."""
-    libc = _libc()
-    tmp_size = int(job["limits"].get("tmpfs_bytes", 64 * 1024 * 1024))
-    keep = [os.path.realpath(k) for k in job.get("keep", [])]
+def private_temporary_dirs(libc, keep: list[str], tmp_size: int) -> list[str]:
+    """A new, empty tmpfs on /tmp, /var/tmp and /dev/shm; returns the *keep* paths it had to bind back
+    (they lived under one of them), which the caller makes read-only again."""
+    rebound = []
     for target in ("/tmp", "/var/tmp", "/dev/shm"):  # noqa: S108 - these are the mounts being replaced
         if not os.path.isdir(target):
             continue
@@ -129,6 +128,16 @@ def confine_filesystem(job: dict) -> str:
             os.makedirs(kept, mode=0o755, exist_ok=True)
             _mount(libc, f"/proc/self/fd/{handle}", kept, "", MS_BIND | MS_REC)
             os.close(handle)
+            rebound.append(kept)
+    return rebound
+
+
+def confine_filesystem(job: dict) -> str:
+    """Private temporary directories and hidden project data; returns the work directory."""
+    libc = _libc()
+    tmp_size = int(job["limits"].get("tmpfs_bytes", 64 * 1024 * 1024))
+    keep = [os.path.realpath(k) for k in job.get("keep", [])]
+    private_temporary_dirs(libc, keep, tmp_size)
     hide = list(job.get("hide", []))
     if job.get("uid") is not None:
         # The sandbox uid must reach the Python installation: cover closed ancestors (e.g. /root) too.

@@ -59,7 +59,7 @@ def student_submissions(*, exercise: Exercise, student) -> QuerySet[Submission]:
 def submission_for_viewer(*, user, pk: int) -> Submission | None:
     """The submission if *user* may see it: its author, or staff who may see the author."""
     submission = (
-        Submission.objects.select_related("exercise", "student", "lesson")
+        Submission.objects.select_related("exercise", "student", "lesson", "reviewed_by")
         .prefetch_related("cell_grades", "overrides__author", "events")
         .filter(pk=pk)
         .first()
@@ -117,7 +117,9 @@ def gradebook_rows(*, user, group, exercise: Exercise) -> list[dict]:
     submissions = (
         Submission.objects.filter(exercise=exercise, student__in=students)
         .order_by("student_id", "-attempt")
-        .only("pk", "student_id", "attempt", "state", "score", "max_score", "submitted_at", "is_late")
+        .only(
+            "pk", "student_id", "attempt", "state", "score", "max_score", "submitted_at", "is_late", "review"
+        )
     )
     by_student: dict[int, list[Submission]] = {}
     for submission in submissions:
@@ -125,7 +127,8 @@ def gradebook_rows(*, user, group, exercise: Exercise) -> list[dict]:
     rows = []
     for student in students:
         attempts = by_student.get(student.pk, [])
-        graded = [s for s in attempts if s.state == Submission.State.GRADED]
+        # As `services.counting_submission`: one waiting for a teacher's review does not count yet.
+        graded = [s for s in attempts if s.state == Submission.State.GRADED and not s.awaits_review]
         if exercise.score_policy == Exercise.ScorePolicy.LAST:
             counting = graded[0] if graded else None
         else:
@@ -139,6 +142,41 @@ def gradebook_rows(*, user, group, exercise: Exercise) -> list[dict]:
             }
         )
     return rows
+
+
+def review_queue(*, user, group, exercise: Exercise) -> QuerySet[Submission]:
+    """Graded submissions of *group*'s current learners (a group the user must see) waiting for a
+    teacher's review of their tamper flags, oldest first; the flags come with each row."""
+    if not scoping.visible_groups(user).filter(pk=group.pk).exists():
+        return Submission.objects.none()
+    return (
+        Submission.objects.filter(
+            exercise=exercise,
+            state=Submission.State.GRADED,
+            review=Submission.Review.NEEDED,
+            student__group_memberships__group=group,
+            student__group_memberships__left_at__isnull=True,
+        )
+        .select_related("student")
+        .distinct()
+        .order_by("submitted_at", "pk")
+    )
+
+
+def review_counts(*, user) -> dict[tuple[int, int], int]:
+    """(exercise id, group id) → how many submissions of the group's current learners wait for review,
+    over the groups the user sees (one query, for the gradebook's table)."""
+    rows = (
+        Submission.objects.filter(
+            state=Submission.State.GRADED,
+            review=Submission.Review.NEEDED,
+            student__group_memberships__group__in=scoping.visible_groups(user),
+            student__group_memberships__left_at__isnull=True,
+        )
+        .values("exercise_id", "student__group_memberships__group_id")
+        .annotate(count=Count("pk", distinct=True))
+    )
+    return {(row["exercise_id"], row["student__group_memberships__group_id"]): row["count"] for row in rows}
 
 
 def exercise_progress(*, exercise: Exercise, student_ids=None) -> dict:

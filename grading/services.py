@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import secrets
@@ -22,10 +23,12 @@ from django.utils.translation import gettext as _
 
 from courses.services import activity_result_record
 
+from . import hidden_tests
 from .engines import GradeResult, NotebookError, get_engine
 from .engines.nbgrader_engine import read_notebook
 from .models import CellGrade, Exercise, ExerciseDataFile, GradeOverride, Submission, SubmissionEvent
 from .selectors import exercise_lessons
+from .tamper import graded_with_flags
 from .tasks import grade_submission
 
 logger = logging.getLogger(__name__)
@@ -359,10 +362,24 @@ def submission_grade(*, submission_id: int) -> Submission | None:
     except OSError as exc:
         result = GradeResult(status="error", error=f"missing file: {exc}")
     else:
-        result = get_engine().grade(source=source, submission=notebook, files=files)
+        result = graded_with_flags(get_engine(), source=source, submission=notebook, files=files)
+        if result.error:
+            # An engine's error may quote the cell it was running (nbclient's timeout message previews
+            # it); the learner reads the error, so hidden tests must not show in it.
+            result.error = hidden_tests.redact(
+                result.error, hidden_tests.hidden_lines(_json_or_empty(source))
+            )
     return submission_store_result(
         submission_id=submission_id, result=result, lease_token=submission.lease_token
     )
+
+
+def _json_or_empty(data: bytes) -> dict:
+    try:
+        loaded = json.loads(data)
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 @transaction.atomic
@@ -396,6 +413,8 @@ def submission_store_result(
     submission.completion_synced_at = None  # set once this result has reached course completion
     submission.completion_sync_attempts = 0
     submission.completion_sync_tried_at = None
+    submission.tamper_flags = [dict(flag) for flag in result.flags]
+    submission.review = _review_after_grading(submission, result)
     if result.status != "graded":
         submission.state = Submission.State.FAILED
         submission.error = (result.error or _("Grading failed."))[:4000]
@@ -426,6 +445,16 @@ def submission_store_result(
     return submission
 
 
+def _review_after_grading(submission: Submission, result: GradeResult) -> str:
+    """A graded result with tamper flags waits for a teacher, unless a teacher has already decided on
+    this submission (a regrade runs the same notebook); a result without flags, or a failure (it scores
+    nothing), needs no review."""
+    Review = Submission.Review
+    if submission.review in (Review.CONFIRMED, Review.ZEROED):
+        return submission.review
+    return Review.NEEDED if result.status == "graded" and result.flags else Review.NONE
+
+
 def _store_cells(submission: Submission, result: GradeResult) -> None:
     seen = []
     for position, cell in enumerate(result.cells):
@@ -445,8 +474,12 @@ def _store_cells(submission: Submission, result: GradeResult) -> None:
 
 
 def counting_submission(*, exercise: Exercise, student) -> Submission | None:
-    """The submission whose score counts for the learner: best or last graded, per the exercise."""
-    graded = Submission.objects.filter(exercise=exercise, student=student, state=Submission.State.GRADED)
+    """The submission whose score counts for the learner: best or last graded, per the exercise. One
+    waiting for a teacher's review (tamper flags) does not count until it is confirmed or set to zero,
+    so it can neither complete the course nor earn the certificate."""
+    graded = Submission.objects.filter(
+        exercise=exercise, student=student, state=Submission.State.GRADED
+    ).exclude(review=Submission.Review.NEEDED)
     if exercise.score_policy == Exercise.ScorePolicy.LAST:
         return graded.order_by("-attempt").first()
     return graded.order_by("-score", "-attempt").first()
@@ -575,6 +608,51 @@ def grade_override_create(*, submission: Submission, author, score: Decimal, rea
     return override
 
 
+REVIEW_DECISIONS = ("confirm", "zero")
+
+
+@transaction.atomic
+def submission_review(*, submission: Submission, reviewer, decision: str, reason: str) -> Submission:
+    """A teacher's decision on a submission waiting for review (tamper flags): "confirm" lets its score
+    count, "zero" sets it to 0 (as a grade override). The reason is mandatory; the decision is kept on
+    the submission and in its audit trail (events, and the override for a zero), and the result is
+    reported to course completion, which may complete the course and issue the certificate."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for your decision.")})
+    if decision not in REVIEW_DECISIONS:
+        raise ValidationError(_("Choose to confirm the score or to set it to zero."))
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    if not locked.awaits_review:
+        raise ValidationError(_("This submission is not waiting for a review."))
+    now = timezone.now()
+    if decision == "zero":
+        override = GradeOverride(
+            submission=locked, author=reviewer, previous_score=locked.score, score=Decimal(0), reason=reason
+        )
+        override.full_clean()
+        override.save()
+        locked.score = Decimal(0)
+    locked.review = Submission.Review.ZEROED if decision == "zero" else Submission.Review.CONFIRMED
+    locked.reviewed_by = reviewer
+    locked.review_reason = reason
+    locked.reviewed_at = now
+    locked.completion_synced_at = None
+    locked.save(
+        update_fields=[
+            "score",
+            "review",
+            "reviewed_by",
+            "review_reason",
+            "reviewed_at",
+            "completion_synced_at",
+        ]
+    )
+    _record(locked, locked.state, locked.state, f"review: {decision} by {reviewer.pk}: {reason}")
+    transaction.on_commit(lambda: submission_completion_sync(submission_id=locked.pk))
+    return locked
+
+
 def exercise_regrade(*, exercise: Exercise, student_ids: list[int] | None = None) -> int:
     """Queue every finished submission of *exercise* (optionally of some learners) for grading again.
     Returns how many were queued."""
@@ -672,8 +750,8 @@ def requeue_stuck_submissions(*, older_than_seconds: int | None = None) -> int:
 
 
 def grade_files(*, source: bytes, submission: bytes, engine: str | None = None) -> dict:
-    """Grade a pair of notebook files (for `manage.py grade`): the contract's JSON object."""
-    result = get_engine(engine).grade(source=source, submission=submission, feedback=False)
+    """Grade a pair of notebook files, tamper flags included: the contract's JSON object."""
+    result = graded_with_flags(get_engine(engine), source=source, submission=submission, feedback=False)
     return result.as_contract()
 
 
@@ -693,5 +771,6 @@ __all__ = [
     "submission_grade",
     "submission_regrade",
     "submission_report_result",
+    "submission_review",
     "submission_store_result",
 ]

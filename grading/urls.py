@@ -26,6 +26,7 @@ urlpatterns = [
     path("submissions/<int:pk>/feedback/", views.submission_feedback, name="submission_feedback"),
     path("submissions/<int:pk>/override/", views.submission_override, name="submission_override"),
     path("submissions/<int:pk>/regrade/", views.submission_regrade, name="submission_regrade"),
+    path("submissions/<int:pk>/review/", views.submission_review, name="submission_review"),
     path("<slug:slug>/", views.exercise_detail, name="exercise_detail"),
     path("<slug:slug>/starter.ipynb", views.starter, name="starter"),
     path("<slug:slug>/submit/", views.submit, name="submit"),

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -22,9 +23,9 @@ from django.views.decorators.http import require_GET, require_POST
 from common.spreadsheets import to_csv, to_xlsx
 from lyceums import scoping
 
-from . import selectors, services
+from . import hidden_tests, selectors, services, tamper
 from .engines.nbgrader_engine import render_feedback
-from .forms import GradeOverrideForm, SubmissionUploadForm
+from .forms import GradeOverrideForm, SubmissionReviewForm, SubmissionUploadForm
 from .models import Exercise, ExerciseDataFile, Submission
 
 
@@ -161,7 +162,13 @@ def _submission_context(request: HttpRequest, submission: Submission) -> dict:
         "is_manager": is_manager,
         "override_form": GradeOverrideForm(initial={"score": submission.score}),
         "overrides": submission.overrides.all(),
+        "flags": _flag_rows(submission.tamper_flags) if is_manager else [],
     }
+
+
+def _flag_rows(flags: list[dict]) -> list[dict]:
+    """Tamper flags as a teacher reads them: the reason in the teacher's language."""
+    return [{**flag, "reason": tamper.reason_text(flag)} for flag in flags]
 
 
 @login_required
@@ -202,25 +209,26 @@ def submission_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     if submission.state != Submission.State.GRADED or not submission.graded_notebook:
         raise Http404
     is_manager = selectors.can_manage_submission(user=request.user, submission=submission)
-    hidden = set()
-    if not is_manager:
-        hidden = {
-            c.grade_id
-            for c in submission.cell_grades.all()
-            if not submission.exercise.test_is_visible(c.grade_id)
-        }
+    withheld = {
+        c.grade_id
+        for c in submission.cell_grades.all()
+        if not submission.exercise.test_is_visible(c.grade_id)
+    }
     scores = {c.grade_id: float(c.score) for c in submission.cell_grades.all()}
     stamp = submission.graded_at.timestamp() if submission.graded_at else 0
-    key = f"grading:feedback:{submission.pk}:{stamp}:{submission.score}:{','.join(sorted(hidden))}"
+    # Teachers and learners get different pages (hidden tests): never one from the other's cache entry.
+    audience = "teacher" if is_manager else f"learner:{get_language()}:{','.join(sorted(withheld))}"
+    key = f"grading:feedback:{submission.pk}:{stamp}:{submission.score}:{audience}"
     html = cache.get(key)
     if html is None:
+        notebook = submission.graded_notebook
+        if not is_manager:
+            notebook = hidden_tests.notebook_for_learner(notebook, withheld=withheld)
         html = render_feedback(
-            submission.graded_notebook,
+            notebook,
             scores=scores,
             score=float(submission.score or 0),
             max_score=float(submission.max_score or 0),
-            hidden=hidden,
-            hidden_text=_("This test is hidden."),
         )
         cache.set(key, html, 3600)
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
@@ -265,6 +273,35 @@ def submission_override(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def submission_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """A teacher confirms a flagged submission's score or sets it to zero, with a reason. Anyone who
+    may not manage the submission (a teacher of another group, say) is refused, as is a missing one."""
+    submission = Submission.objects.select_related("student").filter(pk=pk).first()
+    if submission is None or not selectors.can_manage_submission(user=request.user, submission=submission):
+        raise PermissionDenied
+    form = SubmissionReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.submission_review(
+                submission=submission,
+                reviewer=request.user,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if form.cleaned_data["decision"] == "zero":
+                messages.success(request, _("The score was set to zero."))
+            else:
+                messages.success(request, _("The score was confirmed: it now counts."))
+    else:
+        messages.error(request, _("Give a reason for your decision."))
+    return _back(request, submission.get_absolute_url())
+
+
+@login_required
+@require_POST
 def submission_regrade(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _viewable(request, pk)
     if not selectors.can_manage_submission(user=request.user, submission=submission):
@@ -278,13 +315,18 @@ def submission_regrade(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def gradebook(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
-    return render(
-        request,
-        "grading/gradebook.html",
+    groups = list(selectors.gradebook_groups(user=request.user))
+    exercises = list(selectors.gradebook_exercises())
+    to_review = selectors.review_counts(user=request.user)
+    table = [
         {
-            "groups": selectors.gradebook_groups(user=request.user),
-            "exercises": selectors.gradebook_exercises(),
-        },
+            "group": g,
+            "cells": [{"exercise": e, "to_review": to_review.get((e.pk, g.pk), 0)} for e in exercises],
+        }
+        for g in groups
+    ]
+    return render(
+        request, "grading/gradebook.html", {"groups": groups, "exercises": exercises, "table": table}
     )
 
 
@@ -310,6 +352,11 @@ def gradebook_group(request: HttpRequest, exercise_pk: int, group_pk: int) -> Ht
             "progress": selectors.exercise_progress(
                 exercise=exercise, student_ids=[r["student"].pk for r in rows]
             ),
+            "reviews": [
+                {"submission": s, "flags": _flag_rows(s.tamper_flags)}
+                for s in selectors.review_queue(user=request.user, group=group, exercise=exercise)
+            ],
+            "review_form": SubmissionReviewForm(),
         },
     )
 

@@ -26,7 +26,7 @@ from lms.health import (
     grading_isolation_live,
 )
 
-from . import sandbox
+from . import metrics, sandbox
 
 logger = logging.getLogger(__name__)
 LOCK_KEY = f"{GRADING_ISOLATION_CACHE_KEY}:lock"
@@ -84,6 +84,7 @@ def check_isolation(hostname: str, queues) -> str:
     elif settings.GRADING_SANDBOX_REQUIRE_ISOLATION:
         queues.deselect([queue])
         status, reason = "refused", report.reason
+        metrics.sandbox_refused(stage="self_test")
         logger.error(
             "grading sandbox self-test FAILED on %s: %s. This worker will not consume the %r queue.",
             hostname,

@@ -10,6 +10,14 @@ class LmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from allauth.account.signals import password_reset
+
+        from .accounts import address_verify_on_password_reset
+        from .page_cache import page_cache_connect
         from .sites import site_sync
 
         post_migrate.connect(site_sync, sender=self, dispatch_uid="lms.site_sync")
+        page_cache_connect()
+        password_reset.connect(
+            address_verify_on_password_reset, dispatch_uid="lms.address_verify_on_password_reset"
+        )

@@ -9,7 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from . import health
-from .views import portal_login
+from .views import external_login_link, portal_login
 
 # The OpenID Connect provider serves what JupyterHub logs in with (docker/jupyterhub/jupyterhub_config.py:
 # authorize, token, userinfo) and the public documents describing it (discovery, signing keys, RFC 8414
@@ -36,6 +36,7 @@ urlpatterns = [
     path("admin/login/", portal_login),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("accounts/external/link/", external_login_link, name="external_login_link"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

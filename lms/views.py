@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from allauth.account.utils import perform_login
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount import app_settings as socialaccount_settings
+from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
+
+from .external_login import PENDING_LINK_KEY, link_confirm, pending_link
 
 
 def portal_login(request: HttpRequest) -> HttpResponseRedirect:
@@ -17,3 +28,48 @@ def portal_login(request: HttpRequest) -> HttpResponseRedirect:
     url = reverse("account_login")
     query = request.META.get("QUERY_STRING", "")
     return HttpResponseRedirect(f"{url}?{query}" if query else url)
+
+
+class LinkConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=gettext_lazy("Password of your account on the portal"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+@sensitive_post_parameters("password")
+def external_login_link(request: HttpRequest) -> HttpResponse:
+    """Confirms linking an external sign-in to the existing account with the same (provider-verified)
+    address: the person types that account's password; "Cancel" forgets the external sign-in."""
+    pending = pending_link(request)
+    if pending is None:
+        return redirect("account_login")
+    sociallogin, user = pending
+    if request.method == "POST" and "cancel" in request.POST:
+        request.session.pop(PENDING_LINK_KEY, None)
+        return redirect("account_login")
+    form = LinkConfirmForm(request.POST or None)
+    if form.is_valid():
+        try:
+            linked = link_confirm(request, sociallogin, user, form.cleaned_data["password"])
+        except ImmediateHttpResponse as refusal:
+            return refusal.response
+        if linked:
+            messages.success(
+                request,
+                _("Your %(provider)s sign-in is now linked to this account.")
+                % {"provider": sociallogin.provider.name},
+            )
+            return perform_login(
+                request,
+                user,
+                email_verification=socialaccount_settings.EMAIL_VERIFICATION,
+                redirect_url=sociallogin.get_redirect_url(request),
+            )
+        form.add_error("password", _("The password is not right. Try again."))
+    return render(
+        request,
+        "account/external_login_link.html",
+        {"form": form, "provider": sociallogin.provider, "email": user.email},
+    )

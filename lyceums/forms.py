@@ -23,8 +23,9 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Roster file (CSV or XLSX)"),
         help_text=_(
-            "Columns: full name, e-mail, birth year, lyceum code, group, role (student or teacher). "
-            "Russian headers are accepted: ФИО, Эл. почта, Год рождения, Код лицея, Группа, Роль."
+            "Columns: full name, e-mail, birth year, lyceum code, group, role (student or teacher), "
+            "language of the invitation e-mail (ru, tt or en; optional). Russian headers are accepted: "
+            "ФИО, Эл. почта, Год рождения, Код лицея, Группа, Роль, Язык."
         ),
     )
 

@@ -48,6 +48,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "lyceum": ("lyceum code", "lyceum", "lyceum_code", "код лицея", "лицей"),
     "group": ("group", "группа", "класс"),
     "role": ("role", "роль"),
+    "language": ("language", "язык", "тел"),
 }
 REQUIRED = ("full_name", "email", "lyceum", "role")
 COLUMN_LABELS = {
@@ -57,6 +58,7 @@ COLUMN_LABELS = {
     "lyceum": "lyceum code / Код лицея",
     "group": "group / Группа",
     "role": "role / Роль",
+    "language": "language / Язык",
 }
 # The column and role names shown in the preview, in the reader's language.
 COLUMN_TITLES = {
@@ -66,8 +68,24 @@ COLUMN_TITLES = {
     "lyceum": gettext_lazy("Lyceum code"),
     "group": gettext_lazy("Group"),
     "role": gettext_lazy("Role"),
+    "language": gettext_lazy("Language"),
 }
 ROLE_TITLES = {"student": gettext_lazy("Student"), "teacher": gettext_lazy("Teacher")}
+# The optional language column: the language of the person's invitation e-mail (empty: the site's).
+LANGUAGE_NAMES = {
+    "ru": "ru",
+    "русский": "ru",
+    "рус": "ru",
+    "russian": "ru",
+    "tt": "tt",
+    "татарский": "tt",
+    "татарча": "tt",
+    "тат": "tt",
+    "tatar": "tt",
+    "en": "en",
+    "английский": "en",
+    "english": "en",
+}
 # An XLSX sheet is read up to this column; the roster's columns are the first few.
 MAX_COLUMNS = 100
 # A worksheet whose (possibly empty) rows go on this many times past the row limit is refused: a
@@ -441,6 +459,10 @@ def parse_roster(
         role = ROLES.get(role_text)
         if role is None:
             error("role", _("Unknown role «%(value)s»: use student or teacher.") % {"value": role_text})
+        language_text = cell("language").lower()
+        language = LANGUAGE_NAMES.get(language_text, "") if language_text else ""
+        if language_text and not language:
+            error("language", _("Unknown language «%(value)s»: use ru, tt or en.") % {"value": language_text})
         birth_year = None
         if year_text:
             try:
@@ -476,6 +498,7 @@ def parse_roster(
                 "lyceum": lyceum,
                 "group": group,
                 "role": role,
+                "language": language,
                 "warnings": warnings,
             }
         )

@@ -31,6 +31,7 @@ from .imports import (
     import_progress_key,
     parse_roster,
 )
+from .invitations import INVITATION_BATCH, invitation_language
 from .models import (
     EnrolmentPlan,
     GroupMembership,
@@ -40,7 +41,7 @@ from .models import (
     StudyGroup,
 )
 from .stats import stats_version_bump
-from .tasks import import_job_run_task
+from .tasks import import_invitations_send_task, import_job_run_task
 
 
 @transaction.atomic
@@ -164,7 +165,9 @@ def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool
     account is attached as it is, never renamed or otherwise changed. Students join their group
     (created for the current academic year if missing), teachers get a teaching assignment at the
     lyceum and teach the group. The uploader's scope, and whether each existing account may be
-    attached, are checked again: a change since the preview fails the whole import."""
+    attached, are checked again: a change since the preview fails the whole import. Each account the
+    import creates is sent an invitation to set a password (`lyceums.invitations`), by tasks enqueued
+    only once the import has committed: a failed or rolled-back import mails nobody."""
     User = get_user_model()
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
@@ -196,6 +199,7 @@ def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool
             groups: dict[tuple[int, str], StudyGroup] = {}
             unusable = make_password(None)
             created = attached = 0
+            invited: dict[str, list[int]] = {}
             for start in range(0, len(job.rows), chunk_size):
                 chunk = job.rows[start : start + chunk_size]
                 emails = [row["email"] for row in chunk]
@@ -214,6 +218,10 @@ def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool
                 created += len(new_users)
                 attached += len(existing)
                 ids = {email: account[0] for email, account in existing_accounts(emails).items()}
+                for row in chunk:
+                    if row["email"] not in existing:
+                        language = invitation_language(row.get("language", ""))
+                        invited.setdefault(language, []).append(ids[row["email"]])
                 memberships, assignments, teaching = [], [], []
                 for row in chunk:
                     lyceum = allowed[row["lyceum"]]
@@ -244,6 +252,7 @@ def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool
             job.created_count, job.updated_count = created, attached
             job.finished_at = timezone.now()
             job.save()
+            _invitations_enqueue(invited)
     except Exception as error:  # the whole import is rolled back; the job records why
         job.refresh_from_db()
         job.status = ImportJob.Status.FAILED
@@ -254,6 +263,17 @@ def import_job_run(*, job_id: int, chunk_size: int = 1000, report_progress: bool
     if report_progress:
         _progress(job.pk, None)
     return job
+
+
+def _invitations_enqueue(invited: dict[str, list[int]]) -> None:
+    """Enqueue the invitations of new accounts (language → ids) once the current transaction commits, in
+    batches of `INVITATION_BATCH`; a rollback discards them with the accounts."""
+    for language, user_ids in invited.items():
+        for start in range(0, len(user_ids), INVITATION_BATCH):
+            batch = user_ids[start : start + INVITATION_BATCH]
+            transaction.on_commit(
+                lambda batch=batch, language=language: import_invitations_send_task.delay(batch, language)
+            )
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -39,3 +39,18 @@ def import_job_run_task(job_id: int) -> str:
     from .services import import_job_run
 
     return import_job_run(job_id=job_id).status
+
+
+@shared_task(
+    name="lyceums.import_invitations_send",
+    autoretry_for=(OSError,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=5,
+)
+def import_invitations_send_task(user_ids: list[int], language: str) -> int:
+    """E-mail invitations to accounts an import created (after the import committed). A retry after a
+    mail server error skips those who have set a password meanwhile."""
+    from .invitations import invitations_send
+
+    return invitations_send(user_ids=user_ids, language=language)

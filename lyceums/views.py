@@ -32,6 +32,7 @@ from .imports import (
     file_too_large_message,
     import_job_progress,
 )
+from .invitations import invitation_language
 from .models import Region
 
 # Room for the multipart framing and the form's other fields around an uploaded roster.
@@ -293,7 +294,15 @@ def _problem_rows(problems: list[dict]) -> list[dict]:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = import_job_progress(get_object_or_404(scoping.visible_import_jobs(request.user), pk=pk))
     warnings = [{"row": row["row"], **warning} for row in job.rows for warning in row.get("warnings", ())]
-    sample = [row | {"role_title": ROLE_TITLES.get(row["role"], row["role"])} for row in job.rows[:20]]
+    languages = dict(settings.LANGUAGES)
+    sample = [
+        row
+        | {
+            "role_title": ROLE_TITLES.get(row["role"], row["role"]),
+            "language_title": languages[invitation_language(row.get("language", ""))],
+        }
+        for row in job.rows[:20]
+    ]
     return render(
         request,
         "lyceums/import_detail.html",

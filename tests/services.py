@@ -79,3 +79,10 @@ def ensure_reference_regions() -> None:
     Region = apps.get_model("lyceums", "Region")
     if not Region.objects.filter(code="kazan").exists():
         importlib.import_module("lyceums.migrations.0002_tatarstan_municipalities").load(apps, None)
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on now (for a server a test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Celery beat scheduler: exactly one per installation.
-#   BEAT_SCHEDULE_FILE (var/celerybeat-schedule)
+#   BEAT_SCHEDULE_FILE (var/celerybeat-schedule), LOG_LEVEL (INFO)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 mkdir -p "$(dirname "${BEAT_SCHEDULE_FILE:-var/celerybeat-schedule}")"

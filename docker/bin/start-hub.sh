@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start JupyterHub with the platform's one configuration (docker/jupyterhub/jupyterhub_config.py).
-# Runs the same with or without Docker. Environment: see docs/hub.md.
+# Runs the same with or without Docker. Environment: see docs/hub.md; JUPYTERHUB_CONFIG names another
+# configuration file. JUPYTERHUB_OAUTH_CLIENT_SECRET and JUPYTERHUB_API_TOKEN, when unset, are read from
+# var/ where the development settings keep them (one machine).
 # HUB_REGISTER_CLIENT=1 first registers the hub as an OAuth client of the portal (one-machine demo,
 # where the portal's database is local); on several machines the portal's release step does that.
 set -euo pipefail

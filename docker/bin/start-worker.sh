@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # A Celery worker. QUEUES chooses what it consumes: `default` (everything but grading), `grading`
 # (notebook grading only: scale these separately for deadline peaks) or both, comma-separated.
-#   QUEUES (default,grading), CONCURRENCY (number of cores), WORKER_MAX_TASKS (200)
+#   QUEUES (default,grading), CONCURRENCY (number of cores), WORKER_MAX_TASKS (200), LOG_LEVEL (INFO)
 # A worker whose queues include `grading` first checks that the grading sandbox isolates student code
 # here (grading/worker.py); when it does not and isolation is required (production), the worker leaves
 # the grading queue alone, logs why, and /readyz reports it under `grading_isolation`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
+# METRICS_PORT: the worker's metrics, served by its main process (lms.observability.metrics), adding up
+# its processes' figures in PROMETHEUS_MULTIPROC_DIR (emptied at each start).
+if [[ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]]; then
+  rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
 exec "$BIN/celery" -A lms worker \
   --queues "${QUEUES:-default,grading}" \
   --concurrency "${CONCURRENCY:-$(nproc 2>/dev/null || echo 1)}" \

@@ -36,6 +36,11 @@ class GradeResult:
     feedback_html: str = ""
     engine: str = ""
     graded_notebook: dict | None = None
+    # Tamper flags: [{"cell": grade_id, "line": n, "reason": text, ...}], see grading.tamper; the
+    # contract carries those three keys (a flag may hold more: "rule", "code").
+    flags: list[dict] = field(default_factory=list)
+    # Test cells the engine had to run in the learner's own process (the fork engine's fallback).
+    in_process: list[str] = field(default_factory=list)
 
     def as_contract(self) -> dict:
         """The JSON object `manage.py grade --json` prints (see DESIGN.md, "Grading contract")."""
@@ -48,6 +53,10 @@ class GradeResult:
                 for c in self.cells
             ],
             "error": self.error,
+            "flags": [
+                {"cell": flag["cell"], "line": int(flag["line"]), "reason": str(flag["reason"])}
+                for flag in self.flags
+            ],
         }
 
     def as_dict(self) -> dict:

@@ -355,16 +355,11 @@ def _render_feedback(nb: NotebookNode, resources: dict) -> str:
 
 
 def render_feedback(
-    graded_notebook: dict,
-    *,
-    scores: dict[str, float],
-    score: float,
-    max_score: float,
-    hidden: set[str] = frozenset(),
-    hidden_text: str = "This test is hidden.",
+    graded_notebook: dict, *, scores: dict[str, float], score: float, max_score: float
 ) -> str:
     """nbgrader's feedback page for a graded notebook, with the scores given (they may include a
-    teacher's override) and the source and output of the *hidden* test cells withheld."""
+    teacher's override). It shows the notebook as given: a learner's page is rendered from
+    `grading.hidden_tests.notebook_for_learner`."""
     from nbgrader import utils
 
     nb = nbformat.from_dict(json.loads(json.dumps(graded_notebook)))
@@ -375,10 +370,6 @@ def render_feedback(
             meta["score"] = scores.get(grade_id, 0.0)
         if utils.is_solution(cell) or utils.is_task(cell):
             meta.setdefault("comment", None)
-        if grade_id in hidden and not utils.is_solution(cell):
-            cell.source = f"# {hidden_text}" if cell.cell_type == "code" else hidden_text
-            if cell.cell_type == "code":
-                cell.outputs = []
     resources = {"nbgrader": {"score": score, "max_score": max_score, "late_penalty": 0}}
     return _render_feedback(nb, resources)
 

@@ -8,6 +8,10 @@ from urllib.parse import urlsplit
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
+
+from lms.observability.logs import logging_config, structlog_configure
+from lms.observability.sentry import sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -51,9 +55,13 @@ THIRD_PARTY_APPS = [
     "taggit",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "oauth2_provider",
     "rest_framework",
     "drf_spectacular",
+    "django_prometheus",
+    "django_structlog",
 ]
 LOCAL_APPS = [
     "lms",
@@ -67,18 +75,26 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    # Answers /metrics on the metrics listener only, before the public site's host and HTTPS checks.
+    "lms.observability.metrics.MetricsEndpointMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lms.static_files.StaticFilesMiddleware",  # WhiteNoise (see the module for what it adds)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Public pages as anonymous visitors see them, from the cache (see the module; PAGE_CACHE_SECONDS).
+    "lms.page_cache.AnonymousPageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Binds a request id (and the user id) to every log line of the request and the tasks it queues.
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -156,6 +172,32 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # E-mail subjects start with the platform's name (allauth's default is the current Site's name, which
 # lms/sites.py keeps in line with WAGTAIL_SITE_NAME and SITE_URL).
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{WAGTAIL_SITE_NAME}] "
+
+# --- Sign-in through an external OpenID Connect provider (the republic's ESIA gateway, say), off unless
+# EXTERNAL_OIDC_SERVER_URL is set. An external sign-in never takes over an existing account by itself:
+# linking needs an address the provider verified and the account's own password (lms.external_login).
+EXTERNAL_OIDC_SERVER_URL = env("EXTERNAL_OIDC_SERVER_URL", default="")
+SOCIALACCOUNT_ADAPTER = "lms.external_login.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": env("EXTERNAL_OIDC_ID", default="external"),
+                "name": env("EXTERNAL_OIDC_NAME", default="Госуслуги"),
+                "client_id": env("EXTERNAL_OIDC_CLIENT_ID", default=""),
+                "secret": env("EXTERNAL_OIDC_CLIENT_SECRET", default=""),
+                "settings": {"server_url": EXTERNAL_OIDC_SERVER_URL, "fetch_userinfo": True},
+            }
+        ]
+        if EXTERNAL_OIDC_SERVER_URL
+        else [],
+    }
+}
 # The per-address rate limits take the client's address from X-Forwarded-For only behind this many
 # reverse proxies of our own (the right-most entries; what the client wrote itself is ignored). 0 uses
 # the address of the connection: right on one machine, wrong behind a proxy (everyone would share the
@@ -190,6 +232,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Production stores static files with WhiteNoise's CompressedManifestStaticFilesStorage: hashed names
+# served with far-future cache headers, and gzip and Brotli copies. Source maps are fetched only by
+# developer tools: compressing them would only slow collectstatic down.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -205,6 +251,10 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# Public pages are served to anonymous visitors from the cache for this long at most (emptied on every
+# publication anyway: lms.page_cache); 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 
 # --- Celery: Redis (or any broker URL) in production, an embedded file-system broker on one machine.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
@@ -324,14 +374,23 @@ JUPYTERHUB_URL = env("JUPYTERHUB_URL", default="http://127.0.0.1:8001")
 JUPYTERHUB_API_TOKEN = env("JUPYTERHUB_API_TOKEN", default="")
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo-password")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# --- What operators see (lms.observability): JSON log lines carrying a request id into the Celery tasks
+# a request queues, Prometheus metrics on a port of their own, Sentry when SENTRY_DSN is set.
+LOG_FORMAT = env("LOG_FORMAT", default="json")  # "json", or "console" for a developer's terminal
+LOGGING = logging_config(level=env("LOG_LEVEL", default="INFO"), json=LOG_FORMAT == "json")
+structlog_configure()
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# The reverse proxy's X-Request-ID (nginx: `proxy_set_header X-Request-ID $request_id;`, which replaces
+# whatever a client sent) becomes the request id, so its access log and ours can be matched.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.bool("TRUST_UPSTREAM_REQUEST_ID", default=True)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING too (see lms/celery.py)
+METRICS_PORT = env.int("METRICS_PORT", default=0)  # 0: no metrics listener
+SENTRY_DSN = env("SENTRY_DSN", default="")
+sentry_init(
+    dsn=SENTRY_DSN,
+    environment=env("SENTRY_ENVIRONMENT", default="production"),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)
 
 # --- JupyterHub: single sign-on through the portal's OpenID Connect provider, and the hub client.
 JUPYTERHUB_PUBLIC_URL = env("JUPYTERHUB_PUBLIC_URL", default=JUPYTERHUB_URL).rstrip("/")
@@ -367,6 +426,7 @@ GRADING_ENGINE = env("GRADING_ENGINE", default="nbgrader")
 GRADING_ENGINES = {
     "nbgrader": "grading.engines.nbgrader_engine.NbgraderEngine",
     "nbgrader-cli": "grading.engines.nbgrader_cli.NbgraderCliEngine",
+    "fork": "grading.engines.fork_engine.ForkEngine",
 }
 GRADING_MAX_NOTEBOOK_BYTES = env.int("GRADING_MAX_NOTEBOOK_BYTES", default=5 * 1024 * 1024)
 GRADING_MAX_DATA_FILE_BYTES = env.int("GRADING_MAX_DATA_FILE_BYTES", default=20 * 1024 * 1024)

@@ -4,7 +4,7 @@ start without them."""
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, EMAIL_BACKEND, MIDDLEWARE, OAUTH2_PROVIDER, REDIS_URL, env
+from .base import DATABASES, EMAIL_BACKEND, MIDDLEWARE, OAUTH2_PROVIDER, REDIS_URL, SITE_URL, STATIC_ROOT, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -12,7 +12,13 @@ if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters.")
 if not env("DATABASE_URL", default=""):
     raise ImproperlyConfigured("DATABASE_URL must be set in production (PostgreSQL).")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# Server-to-server calls reach gunicorn directly, over plain HTTP and under an internal name, not through
+# the TLS proxy: the hub's OAuth token and userinfo calls (its PORTAL_INTERNAL_URL, e.g. http://web:8000)
+# and health probes run inside the container (127.0.0.1). Those names are allowed as well (INTERNAL_HOSTS:
+# `web` in compose, the Service's names on Kubernetes). Nobody outside can use them: the TLS proxy
+# forwards only the public names (docker/nginx/lyceum.conf.template answers any other name with nothing).
+INTERNAL_HOSTS = env.list("INTERNAL_HOSTS", default=["127.0.0.1", "localhost"])
+ALLOWED_HOSTS = [*env.list("ALLOWED_HOSTS"), *INTERNAL_HOSTS]
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Password-reset and verification links must reach people: SMTP from EMAIL_URL, or a backend that
@@ -42,7 +48,16 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Plain HTTP is redirected to HTTPS except where only servers call, straight to gunicorn: the probes and
+# the OAuth endpoints the hub calls server-to-server (token, userinfo, and the discovery documents and
+# signing keys). Browsers come through the TLS proxy, which redirects plain HTTP itself.
+SECURE_REDIRECT_EXEMPT = [
+    r"^healthz$",
+    r"^readyz$",
+    r"^oauth/token/$",
+    r"^oauth/userinfo/$",
+    r"^oauth/\.well-known/",
+]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -60,10 +75,19 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Where docker/bin/collect-static.sh puts them (the image: at build time; elsewhere: any directory).
+STATIC_ROOT = env.path("STATIC_ROOT", default=STATIC_ROOT)
 MIDDLEWARE = list(MIDDLEWARE)
 if not OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]:
     raise ImproperlyConfigured("OIDC_RSA_PRIVATE_KEY must be set in production (a PEM RSA private key).")
-OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["https"], "ALLOWED_SCHEMES": ["https"]}
+# The issuer is the public address, whichever name a request came in by: the hub fetches its tokens under
+# an internal name (http://web:8000), and the `iss` of those ID tokens must still be the portal's own.
+OAUTH2_PROVIDER = {
+    **OAUTH2_PROVIDER,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "ALLOWED_SCHEMES": ["https"],
+    "OIDC_ISS_ENDPOINT": env("OIDC_ISS_ENDPOINT", default=f"{SITE_URL.rstrip('/')}/oauth"),
+}
 # Student code runs only in an isolated sandbox: a grading worker whose sandbox is not isolated refuses
 # the grading queue (see grading.worker) rather than grade unconfined. There is no opt-out here.
 if not env.bool("GRADING_SANDBOX_REQUIRE_ISOLATION", default=True):

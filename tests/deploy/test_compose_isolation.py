@@ -115,13 +115,15 @@ def test_postgres_requires_a_password_from_a_required_variable(compose):
     assert "trust" not in str(env.get("POSTGRES_INITDB_ARGS", ""))
 
 
-def test_only_the_hub_proxy_publishes_ports(compose):
-    """The web port, the database and Redis are not published on the host: the portal is served through
-    a TLS reverse proxy attached to the default network."""
+def test_only_the_tls_proxy_publishes_ports(compose):
+    """Neither the web port, the hub's proxy, the database nor Redis is published on the host: the portal
+    and the hub are served through the TLS reverse proxy (`tls`) on the default network, which is not on
+    the students network."""
     services = compose["services"]
     assert "ports" not in services["web"]
     publishing = {name for name, service in services.items() if service.get("ports")}
-    assert publishing <= {"proxy"}
+    assert publishing == {"tls"}
+    assert "students" not in service_networks(services["tls"])
 
 
 def test_env_example_lists_every_required_variable(compose):

@@ -25,7 +25,8 @@ def _grade(tmp_path, submission: bytes, *extra: str) -> dict:
 def test_contract_shape_and_full_marks_for_the_solution(tmp_path):
     """The instructor's own solution earns every point, reported in exactly the contract's keys."""
     result = _grade(tmp_path, notebooks.solved())
-    assert set(result) == {"status", "score", "max_score", "cells", "error"}
+    assert set(result) == {"status", "score", "max_score", "cells", "error", "flags"}
+    assert result["flags"] == []
     assert result["status"] == "graded"
     assert result["error"] is None
     assert result["score"] == result["max_score"] == 5.0

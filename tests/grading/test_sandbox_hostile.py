@@ -1,6 +1,7 @@
 """Hostile notebooks: each is contained by the sandbox and scored as it deserves, and the grader keeps
-working afterwards. The hostile code replaces the `link` solution of the web demo exercise, so a
-contained attack costs exactly the 2 points of `test_link` (total 3 of 5)."""
+working afterwards, with either engine (a new sandbox per submission; the fork server). The hostile code
+replaces the `link` solution of the web demo exercise, so a contained attack costs exactly the 2 points
+of `test_link` (total 3 of 5)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import threading
 import psutil
 import pytest
 
+from grading.engines.fork_engine import ForkEngine
 from grading.engines.nbgrader_engine import NbgraderEngine
 from grading.sandbox import Limits, SandboxConfig, isolation_command
 from tests.factories import demo_notebook
@@ -23,10 +25,18 @@ pytestmark = pytest.mark.engine
 LIMITS = Limits(notebook_seconds=90, cell_seconds=5, cpu_seconds=20, memory_bytes=1024 * 1024 * 1024)
 
 
+ENGINES = {"nbgrader": NbgraderEngine, "fork": ForkEngine}
+
+
+@pytest.fixture(params=sorted(ENGINES))
+def engine_class(request):
+    return ENGINES[request.param]
+
+
 @pytest.fixture
-def engine(settings, tmp_path):
+def engine(engine_class, settings, tmp_path):
     config = SandboxConfig.from_settings()
-    return NbgraderEngine(limits=LIMITS, sandbox_config=config)
+    return engine_class(limits=LIMITS, sandbox_config=config)
 
 
 def _grade(engine, code: str):
@@ -67,11 +77,11 @@ def test_infinite_loop_is_stopped_by_the_cell_timeout(engine):
     assert _no_sandbox_processes_left()
 
 
-def test_notebook_wall_clock_limit_stops_a_slow_notebook(settings, tmp_path):
+def test_notebook_wall_clock_limit_stops_a_slow_notebook(engine_class, settings, tmp_path):
     """Cells each under the cell limit but together over the notebook limit: the run is stopped and the
     submission reported as an error, with everything killed."""
     config = SandboxConfig.from_settings()
-    engine = NbgraderEngine(limits=Limits(notebook_seconds=8, cell_seconds=6), sandbox_config=config)
+    engine = engine_class(limits=Limits(notebook_seconds=8, cell_seconds=6), sandbox_config=config)
     code = "import time\ntime.sleep(4)\n" + notebooks.load().cells[2].source
     nb = notebooks.load()
     for cell in nb.cells:
@@ -223,7 +233,7 @@ except Exception as exc:
     assert "CONNECTED" not in outputs
 
 
-def test_edited_test_cells_are_restored_from_the_source():
+def test_edited_test_cells_are_restored_from_the_source(engine_class):
     """A learner who replaces a locked test cell with `pass` and breaks the function still fails that
     test: nbgrader restores locked cells from the instructor notebook."""
     nb = notebooks.load()
@@ -233,7 +243,7 @@ def test_edited_test_cells_are_restored_from_the_source():
             cell.source = "def slugify(title):\n    return 'wrong'"
         if grade_id == "test_slugify":
             cell.source = "pass"
-    result = NbgraderEngine().grade(source=demo_notebook(), submission=notebooks.dumps(nb))
+    result = engine_class().grade(source=demo_notebook(), submission=notebooks.dumps(nb))
     assert result.status == "graded", result.error
     assert _scores(result)["test_slugify"] == 0.0
     assert result.score == 4.0

@@ -16,6 +16,7 @@ from django.conf import settings
 from nbclient import NotebookClient
 
 from grading import sandbox
+from grading.engines.fork_engine import ForkEngine
 from grading.engines.nbgrader_engine import NbgraderEngine
 from grading.sandbox import IsolationReport, SandboxConfig, SandboxError, isolation_command, run_notebook
 from tests.factories import demo_notebook
@@ -99,10 +100,12 @@ def test_without_namespaces_the_sandbox_runs_nothing(no_namespaces, tmp_path):
 
 
 @pytest.mark.engine
-def test_without_namespaces_a_required_sandbox_fails_the_submission_clearly(no_namespaces, settings):
-    """With isolation required and unavailable, grading ends as an error that says why, with no score."""
+@pytest.mark.parametrize("engine_class", [NbgraderEngine, ForkEngine], ids=["nbgrader", "fork"])
+def test_without_namespaces_a_required_sandbox_fails_the_submission_clearly(no_namespaces, settings, engine_class):
+    """With isolation required and unavailable, grading ends as an error that says why, with no score
+    (with either engine: a fork server already running does not change that)."""
     settings.GRADING_SANDBOX_REQUIRE_ISOLATION = True
-    engine = NbgraderEngine(sandbox_config=SandboxConfig.from_settings())
+    engine = engine_class(sandbox_config=SandboxConfig.from_settings())
     result = engine.grade(source=demo_notebook(), submission=notebooks.solved())
     assert result.status == "error"
     assert "cannot isolate student code" in result.error

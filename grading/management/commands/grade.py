@@ -1,4 +1,5 @@
-"""`manage.py grade SOURCE.ipynb SUBMISSION.ipynb --json [--engine NAME]`: grade one notebook pair."""
+"""`manage.py grade SOURCE.ipynb SUBMISSION.ipynb --json [--engine NAME]`: grade one notebook pair,
+with the tamper flags of the submitted code (`grading.tamper`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from grading.engines import engine_names, get_engine
+from grading.tamper import graded_with_flags
 
 
 class Command(BaseCommand):
@@ -35,7 +37,7 @@ class Command(BaseCommand):
             files = {Path(p).name: Path(p).read_bytes() for p in options["data_file"]}
         except OSError as exc:
             raise CommandError(str(exc)) from None
-        result = engine.grade(source=source, submission=submission, files=files, feedback=False)
+        result = graded_with_flags(engine, source=source, submission=submission, files=files, feedback=False)
         contract = result.as_contract()
         if options["json"]:
             self.stdout.write(json.dumps(contract))
@@ -45,3 +47,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {cell['grade_id']}: {cell['score']:g} / {cell['max_score']:g}")
         if contract["error"]:
             self.stdout.write(f"error: {contract['error']}")
+        for flag in contract["flags"]:
+            self.stdout.write(f"flag: {flag['cell']}, line {flag['line']}: {flag['reason']}")
