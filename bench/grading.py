@@ -113,7 +113,10 @@ def main() -> None:
         get_engine("fork").grade(source=source, submission=source, feedback=False)
     fork, fork_results = run("fork", items, args.workers)
     mismatches = sorted(
-        set(_mismatches(items, plain_results, reference_results) + _mismatches(items, plain_results, fork_results))
+        set(
+            _mismatches(items, plain_results, reference_results)
+            + _mismatches(items, plain_results, fork_results)
+        )
     )
     print(
         json.dumps(

@@ -1,9 +1,9 @@
 """One address under load, for bench/web.py (not for operators: see bench/locustfile.py).
 
-    BENCH_PATH       the address (GET), which must answer 200 without redirecting
-    BENCH_SESSION    a session cookie to send (a signed-in page), or empty
-    BENCH_WAIT       seconds each user waits between requests (0: as fast as the server answers)
-    BENCH_REQUESTS   stop after this many requests (locust's --run-time bounds the time)
+BENCH_PATH       the address (GET), which must answer 200 without redirecting
+BENCH_SESSION    a session cookie to send (a signed-in page), or empty
+BENCH_WAIT       seconds each user waits between requests (0: as fast as the server answers)
+BENCH_REQUESTS   stop after this many requests (locust's --run-time bounds the time)
 """
 
 import os

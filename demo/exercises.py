@@ -9,7 +9,7 @@ from wagtail.rich_text import RichText
 
 from courses.models import CoursePage, LessonPage
 from grading.models import Exercise
-from grading.services import exercise_create
+from grading.services import exercise_create, exercise_set_notebook
 
 from .courses import EXERCISE_LESSONS
 
@@ -46,13 +46,26 @@ FALLBACK = "intro-web-development"
 
 
 def _exercise_for(course_slug: str) -> Exercise:
+    """The demo exercise of a course, created from its notebook; an exercise seeded from an older version
+    of the notebook (the English one, say) gets the current notebook."""
     slug, title, notebook, _intro = DEMO_EXERCISES.get(course_slug, DEMO_EXERCISES[FALLBACK])
+    source = demo_notebook(notebook)
     exercise = Exercise.objects.filter(slug=slug).first()
     if exercise is None:
-        exercise = exercise_create(
-            title=title, slug=slug, source=demo_notebook(notebook), description=_intro, max_attempts=None
-        )
+        return exercise_create(title=title, slug=slug, source=source, description=_intro, max_attempts=None)
+    if _stored_source(exercise) != source:
+        exercise_set_notebook(exercise=exercise, source=source)
     return exercise
+
+
+def _stored_source(exercise: Exercise) -> bytes | None:
+    if not exercise.source_notebook:
+        return None
+    try:
+        with exercise.source_notebook.open("rb") as handle:
+            return handle.read()
+    except OSError:  # the file is gone from storage: store it again
+        return None
 
 
 @transaction.atomic

@@ -221,7 +221,9 @@ def _check_cell_metadata():
             try:
                 Validator().validate_nb(nb)
             except ValidationError:
-                raise ValidationError("Notebook failed to validate; the nbgrader metadata may be corrupted.") from None
+                raise ValidationError(
+                    "Notebook failed to validate; the nbgrader metadata may be corrupted."
+                ) from None
             return nb, resources
 
     return FastCheckCellMetadata

@@ -23,6 +23,7 @@ from nbformat import NotebookNode
 from grading import sandbox
 from grading.sandbox import Limits, SandboxConfig, SandboxError
 
+from . import cgroups
 from .wire import WireError, deadline_in, read_until_eof, write_all
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,9 @@ class Zygote:
         for writer in writers:
             writer.start()
         try:
-            raw = read_until_eof(result_read, cap=result_bytes + 1024, deadline=deadline_in(seconds + GRACE_SECONDS))
+            raw = read_until_eof(
+                result_read, cap=result_bytes + 1024, deadline=deadline_in(seconds + GRACE_SECONDS)
+            )
         except WireError as exc:
             raise SandboxError(
                 "the executed notebook is larger than the grader accepts"
@@ -239,7 +242,15 @@ def run_notebook(
     with sandbox._slot(config) as uid, tempfile.TemporaryDirectory(prefix="itl-grade-") as workdir:
         if uid is not None:
             os.chown(workdir, uid, uid)
+        groups = (
+            cgroups.prepare(
+                uid - config.uid_base, memory_bytes=limits.memory_bytes, processes=limits.processes
+            )
+            if uid is not None
+            else []
+        )
         job = {
+            "cgroups": groups,
             "cells": [{"source": "" if _is_test(c) else c.source} for c in nb.cells],
             "files": {name: base64.b64encode(data).decode() for name, data in (files or {}).items()},
             "limits": {**limit_values, "processes": limits.processes if uid is not None else None},

@@ -40,7 +40,11 @@ def snapshot(shell) -> dict:
             "input_transformers_cleanup": _ids(shell.input_transformers_cleanup),
             "input_transformers_post": _ids(shell.input_transformers_post),
             "ast_transformers": _ids(shell.ast_transformers),
-            "input_transformer_manager": (id(manager), _ids(manager.cleanup_transforms), _ids(manager.line_transforms)),
+            "input_transformer_manager": (
+                id(manager),
+                _ids(manager.cleanup_transforms),
+                _ids(manager.line_transforms),
+            ),
             "events": {name: _ids(callbacks) for name, callbacks in shell.events.callbacks.items()},
             "displayhook": (id(shell.displayhook), id(sys.displayhook)),
             "display_pub": id(shell.display_pub),

@@ -17,7 +17,13 @@ MAX_DEPTH = 32
 DTYPES = frozenset(
     f"{order}{kind}{size}"
     for order in "<|"
-    for kind, sizes in (("b", (1,)), ("i", (1, 2, 4, 8)), ("u", (1, 2, 4, 8)), ("f", (2, 4, 8)), ("c", (8, 16)))
+    for kind, sizes in (
+        ("b", (1,)),
+        ("i", (1, 2, 4, 8)),
+        ("u", (1, 2, 4, 8)),
+        ("f", (2, 4, 8)),
+        ("c", (8, 16)),
+    )
     for size in sizes
 )
 
@@ -73,7 +79,13 @@ def encode(value, handle, budget: Budget | None = None, depth: int = 0):
         tag = "l" if kind is list else "t"
         return [tag, [encode(v, handle, budget, depth + 1) for v in list(value)]]
     if kind is dict:
-        return ["d", [[encode(k, handle, budget, depth + 1), encode(v, handle, budget, depth + 1)] for k, v in list(value.items())]]
+        return [
+            "d",
+            [
+                [encode(k, handle, budget, depth + 1), encode(v, handle, budget, depth + 1)]
+                for k, v in list(value.items())
+            ],
+        ]
     np = _numpy()
     if np is not None:
         if kind is np.ndarray and value.dtype.str in DTYPES:

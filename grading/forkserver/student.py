@@ -2,12 +2,11 @@
 notebook's cells with the zygote's IPython shell, as a kernel driven by nbgrader's `Execute` would.
 
 Called in a fresh process that is the first of new PID, mount and network namespaces (its supervisor
-made them), still privileged. Order: /proc of its own, a private tmpfs on /tmp, /var/tmp and /dev/shm
-(the zygote already covered the hidden directories and bound the Python installation read-only), the
-loopback up, the work directory and data files written, every file descriptor but the result pipe
-closed, privileges dropped for good (`drop_all_privileges`), resource limits set, non-dumpable. Only
-then does student code run. Never returns.
-"""
+made them), still privileged. Order: the run's cgroups joined (`cgroups`), /proc of its own, a private
+tmpfs on /tmp, /var/tmp and /dev/shm (the zygote already covered the hidden directories and bound the
+Python installation read-only), the loopback up, the work directory and data files written, every file
+descriptor but the result pipe closed, privileges dropped for good (`drop_all_privileges`), resource
+limits set, non-dumpable. Only then does student code run. Never returns."""
 
 from __future__ import annotations
 
@@ -20,9 +19,11 @@ import sys
 
 from grading import sandbox_runner as runner
 
+from . import cgroups
 from .capture import FdCapture, Outputs
 
 MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
+_ABSENT = object()
 STDIN_MESSAGE = "raw_input was called, but this frontend does not support input requests."
 
 
@@ -38,6 +39,7 @@ def _confine(job: dict, keep_fd: int) -> str:
         os.mkdir(workdir, 0o700)
     else:
         workdir = job["workdir"]
+    cgroups.join(job.get("cgroups", []))
     uid = job.get("uid")
     _write_files(job.get("files", {}), workdir, uid)
     os.chdir(workdir)
@@ -123,9 +125,10 @@ def _clean(outputs: Outputs) -> list[dict]:
 
 
 def serve(shell, sock, cells: list[dict], limits: dict) -> None:
-    """Answer the trusted evaluator's requests until it is done: run a student cell, look up a name,
-    read an attribute, call a function, index, measure or list an object (`plain` data back, a handle
-    for anything else), or run a test cell here (the fallback, after the machinery check)."""
+    """Answer the trusted evaluator's requests until it is done: run a student cell; look up, set or
+    delete a name; read an attribute, call a function, index, measure or list an object (`plain` data
+    back, a handle for anything else); or run a test cell here (the fallback, after the machinery
+    check)."""
     from . import machinery, plain, rpc
 
     outputs, fds = _setup(shell, limits)
@@ -157,6 +160,11 @@ def serve(shell, sock, cells: list[dict], limits: dict) -> None:
                     source = message["source"] if op == "fallback" else cells[int(message["index"])]["source"]
                     _run_source(run_cell, source, outputs)
                     result = None
+                elif op == "set":
+                    shell.user_ns[str(message["name"])] = value(message["value"])
+                    result = None
+                elif op == "del":
+                    result = shell.user_ns.pop(str(message["name"]), _ABSENT) is not _ABSENT
                 elif op == "get":
                     name = str(message["name"])
                     if name not in shell.user_ns:

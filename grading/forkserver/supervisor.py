@@ -8,6 +8,7 @@ is over. It alone writes the reply the worker reads. Never returns."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -76,17 +77,17 @@ def _run(shell, job: dict, trusted_pid: int, student_sock, result_fd: int) -> di
         student.main(shell, job, student_sock)
     student_sock.close()
     try:
-        raw = read_until_eof(result_fd, cap=int(limits["result_bytes"]), deadline=deadline_in(limits["notebook_seconds"]))
+        raw = read_until_eof(
+            result_fd, cap=int(limits["result_bytes"]), deadline=deadline_in(limits["notebook_seconds"])
+        )
     except WireError as exc:
         reason = str(exc)
         raw = None
     finally:
         # The first process of the PID namespace: killing it kills everything the student started.
         for victim in (pid, trusted_pid):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(victim, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             os.waitpid(victim, 0)
     if raw is None:
         return {"status": reason}

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import os
 import sys
 import time
@@ -79,7 +80,9 @@ class Remote:
         try:
             return plain.decode(reply.get("value"), self.proxy)
         except plain.Malformed as exc:
-            raise rpc.RpcError(f"the learner's process sent something that is not plain data: {exc}") from None
+            raise rpc.RpcError(
+                f"the learner's process sent something that is not plain data: {exc}"
+            ) from None
 
     def _outputs(self, outputs) -> None:
         if self.outputs is None or not isinstance(outputs, list):
@@ -88,7 +91,11 @@ class Remote:
             if not isinstance(output, dict):
                 continue
             kind = output.get("output_type")
-            if kind == "stream" and output.get("name") in ("stdout", "stderr") and isinstance(output.get("text"), str):
+            if (
+                kind == "stream"
+                and output.get("name") in ("stdout", "stderr")
+                and isinstance(output.get("text"), str)
+            ):
                 self.outputs.stream(output["name"], output["text"])
             elif kind == "display_data" and isinstance(output.get("data"), dict):
                 data = {str(k): v for k, v in output["data"].items() if isinstance(v, str)}
@@ -113,11 +120,13 @@ def _exception(info) -> BaseException:
         return StudentError("the learner's code failed")
     name, text = str(info.get("ename", "Exception"))[:200], str(info.get("evalue", ""))[:2000]
     known = getattr(builtins, name, None)
-    if isinstance(known, type) and issubclass(known, Exception) and not issubclass(known, StopIteration | StopAsyncIteration):
-        try:
+    if (
+        isinstance(known, type)
+        and issubclass(known, Exception)
+        and not issubclass(known, StopIteration | StopAsyncIteration)
+    ):
+        with contextlib.suppress(Exception):  # some builtin exceptions take other arguments
             return known(text)
-        except Exception:  # noqa: BLE001 - some builtin exceptions take other arguments
-            pass
     if name == "KeyboardInterrupt":
         return KeyboardInterrupt()
     return StudentError(f"{name}: {text}")
@@ -145,7 +154,9 @@ class Proxy:
         object.__setattr__(self, "_type", type_name)
 
     def _ask(self, **message):
-        return object.__getattribute__(self, "_remote").ask(ref=object.__getattribute__(self, "_handle"), **message)
+        return object.__getattribute__(self, "_remote").ask(
+            ref=object.__getattribute__(self, "_handle"), **message
+        )
 
     def __getattr__(self, name: str):
         return self._ask(op="attr", name=name)
@@ -219,6 +230,7 @@ class StudentNames(dict):
     def __init__(self, remote: Remote) -> None:
         super().__init__()
         self.remote = remote
+        self.share = True
         self["__builtins__"] = builtins
         self["__name__"] = "__main__"
 
@@ -226,6 +238,27 @@ class StudentNames(dict):
         if hasattr(builtins, name):
             raise KeyError(name)
         return self.remote.ask(op="get", name=name)
+
+    def __setitem__(self, name: str, value) -> None:
+        """Kept here (what the test reads back is what it wrote, whatever the learner's code does to
+        its own namespace meanwhile) and, when it can cross, given to the learner's namespace too, as
+        a kernel's shared namespace would have it (a test that puts back a function it removed) —
+        except from a cell with hidden tests, whose values the learner's later cells could print."""
+        super().__setitem__(name, value)
+        if name.startswith("__") or not self.share:
+            return
+        try:
+            encoded = self.remote.encode(value)
+        except (NeedsLiveObject, plain.Malformed):
+            return
+        self.remote.ask(op="set", name=name, value=encoded)
+
+    def __delitem__(self, name: str) -> None:
+        here = name in self
+        if here:
+            super().__delitem__(name)
+        if not self.remote.ask(op="del", name=name) and not here:
+            raise KeyError(name)
 
 
 def _code(source: str):
@@ -260,17 +293,16 @@ def evaluate(source: str, names: StudentNames, remote: Remote, outputs: Outputs,
         with timer:
             exec(body, names)  # noqa: S102 - the instructor's test code, in the trusted process
             value = eval(last, names) if last is not None else None  # noqa: S307 - as above
-        if last is not None:
-            if value is not None:
-                text = repr(value) if type(value) is not Proxy else Proxy.__repr__(value)
-                outputs.add(
-                    {
-                        "output_type": "execute_result",
-                        "data": {"text/plain": text},
-                        "metadata": {},
-                        "execution_count": count,
-                    }
-                )
+        if value is not None:
+            text = repr(value) if type(value) is not Proxy else Proxy.__repr__(value)
+            outputs.add(
+                {
+                    "output_type": "execute_result",
+                    "data": {"text/plain": text},
+                    "metadata": {},
+                    "execution_count": count,
+                }
+            )
     except NeedsLiveObject:
         raise
     except BaseException as exc:  # noqa: BLE001 - a failing test, whatever it raised
@@ -298,6 +330,7 @@ def drive(shell, sock, cells: list[dict], limits: dict) -> dict:
         outputs = Outputs(int(limits["output_bytes"]))
         if cell.get("test"):
             shell.bind(outputs)
+            names.share = HIDDEN_MARK.lower() not in cell["source"].lower()
             try:
                 evaluate(cell["source"], names, remote, outputs, count, timer)
                 fds.drain(outputs)
@@ -310,12 +343,17 @@ def drive(shell, sock, cells: list[dict], limits: dict) -> dict:
                 reply = remote.request({"op": "run", "index": index, "count": count})
                 outputs.items = [o for o in reply.get("outputs", []) if isinstance(o, dict)]
             except rpc.RpcError as exc:
-                outputs.add({"output_type": "error", "ename": "GraderError", "evalue": str(exc), "traceback": [str(exc)]})
+                outputs.add(
+                    {
+                        "output_type": "error",
+                        "ename": "GraderError",
+                        "evalue": str(exc),
+                        "traceback": [str(exc)],
+                    }
+                )
         results.append({"outputs": outputs.items, "execution_count": count})
-    try:
+    with contextlib.suppress(rpc.RpcError):
         rpc.send(sock, {"op": "done"})
-    except rpc.RpcError:
-        pass
     return {"status": "ok", "cells": results, "in_process": in_process, "flags": flags}
 
 

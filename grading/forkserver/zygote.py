@@ -1,11 +1,12 @@
 """The zygote: started once per grading process (by `grading.forkserver.client`, with exec, inside the
-sandbox's `unshare` namespaces, single-threaded). It imports IPython and the usual scientific
-libraries, confines the file system as a sandbox runner does (hidden directories covered, the Python
-installation read-only), builds one IPython shell, freezes the garbage collector's heap, and then forks
-a supervisor for every job the worker sends: a one-byte message carrying three file descriptors, the
-student's part of the job, the evaluator's part (the test cells) and the result pipe. It never reads a job itself. Protocol on stdin (then closed): {"hide",
-"keep", "isolated", "uid", "tmpfs_bytes"}. When the worker closes its end of the control socket the
-zygote exits, and, being the first process of its PID namespace, takes every child with it."""
+sandbox's `unshare` namespaces, single-threaded). It imports IPython and the usual scientific libraries,
+confines the file system as a sandbox runner does (hidden directories covered, the Python installation
+read-only), builds one IPython shell, freezes the garbage collector's heap, and then forks a supervisor
+for every job the worker sends: a one-byte message carrying three file descriptors, the student's part
+of the job, the evaluator's part (the test cells) and the result pipe. It never reads a job itself.
+Protocol on stdin (then closed): {"hide", "keep", "isolated", "uid", "tmpfs_bytes"}. When the worker
+closes its end of the control socket the zygote exits, and, being the first process of its PID
+namespace, takes every child with it."""
 
 from __future__ import annotations
 

@@ -6,49 +6,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0004_quizattempt_choice_order'),
-        ('grading', '0007_submission_lease_token_and_completion_tries'),
+        ("courses", "0004_quizattempt_choice_order"),
+        ("grading", "0007_submission_lease_token_and_completion_tries"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='submission',
-            name='review',
-            field=models.CharField(choices=[('none', 'Not needed'), ('needed', 'Under review'), ('confirmed', 'Confirmed by a teacher'), ('zeroed', 'Set to zero by a teacher')], default='none', max_length=16, verbose_name='review'),
+            model_name="submission",
+            name="review",
+            field=models.CharField(
+                choices=[
+                    ("none", "Not needed"),
+                    ("needed", "Under review"),
+                    ("confirmed", "Confirmed by a teacher"),
+                    ("zeroed", "Set to zero by a teacher"),
+                ],
+                default="none",
+                max_length=16,
+                verbose_name="review",
+            ),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='review_reason',
-            field=models.TextField(blank=True, verbose_name='reason of the review'),
+            model_name="submission",
+            name="review_reason",
+            field=models.TextField(blank=True, verbose_name="reason of the review"),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='reviewed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='reviewed'),
+            model_name="submission",
+            name="reviewed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="reviewed"),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='reviewed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reviewed_submissions', to=settings.AUTH_USER_MODEL, verbose_name='reviewed by'),
+            model_name="submission",
+            name="reviewed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reviewed_submissions",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="reviewed by",
+            ),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='tamper_flags',
-            field=models.JSONField(blank=True, default=list, editable=False, help_text="Uses of the grader's machinery found in the submitted code: cell, line, reason.", verbose_name='tamper flags'),
+            model_name="submission",
+            name="tamper_flags",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                editable=False,
+                help_text="Uses of the grader's machinery found in the submitted code: cell, line, reason.",
+                verbose_name="tamper flags",
+            ),
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(condition=models.Q(('review', 'needed')), fields=['exercise', 'submitted_at'], name='grading_sub_review_queue'),
+            model_name="submission",
+            index=models.Index(
+                condition=models.Q(("review", "needed")),
+                fields=["exercise", "submitted_at"],
+                name="grading_sub_review_queue",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.CheckConstraint(condition=models.Q(('review__in', ['none', 'needed', 'confirmed', 'zeroed'])), name='grading_submission_review_valid'),
+            model_name="submission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("review__in", ["none", "needed", "confirmed", "zeroed"])),
+                name="grading_submission_review_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.CheckConstraint(condition=models.Q(('review__in', ['none', 'needed']), models.Q(('reviewed_by__isnull', False), ('reviewed_at__isnull', False), models.Q(('review_reason', ''), _negated=True)), _connector='OR'), name='grading_submission_review_decided'),
+            model_name="submission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("review__in", ["none", "needed"]),
+                    models.Q(
+                        ("reviewed_by__isnull", False),
+                        ("reviewed_at__isnull", False),
+                        models.Q(("review_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="grading_submission_review_decided",
+            ),
         ),
     ]

@@ -473,6 +473,13 @@ CSP_FRAME_HOSTS = env.list(
     ],
 )
 _hub = urlsplit(JUPYTERHUB_PUBLIC_URL)
+# The external provider's log-in page is reached by a form post that the portal redirects: the browser
+# applies form-action to the redirect too. EXTERNAL_OIDC_FORM_ACTION adds origins when the provider's
+# authorisation endpoint is on another host than its issuer.
+_external_oidc_origins = env.list("EXTERNAL_OIDC_FORM_ACTION", default=[])
+if EXTERNAL_OIDC_SERVER_URL:
+    _external = urlsplit(EXTERNAL_OIDC_SERVER_URL)
+    _external_oidc_origins.insert(0, f"{_external.scheme}://{_external.netloc}")
 CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/", "/api/"],
     "DIRECTIVES": {
@@ -484,7 +491,8 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "frame-src": ["'self'", *CSP_FRAME_HOSTS],
         "frame-ancestors": ["'self'"],
-        "form-action": ["'self'", f"{_hub.scheme}://{_hub.netloc}"],
+        # Forms that redirect on: log-in to the hub, and to the external sign-in provider.
+        "form-action": ["'self'", f"{_hub.scheme}://{_hub.netloc}", *_external_oidc_origins],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     },

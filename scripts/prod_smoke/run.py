@@ -12,7 +12,7 @@ from JupyterLab and waits for the grade; /readyz and the image's health check mu
 stopped at the end, or on Ctrl-C, and no process of the run may be left.
 
 Environment: PROD_SMOKE_POSTGRES (postgres://postgres@127.0.0.1:5432/postgres: a server where this user
-may create databases), PROD_SMOKE_TIMEOUT (600 seconds for the whole run). `--keep` keeps the run's
+may create databases), PROD_SMOKE_TIMEOUT (900 seconds for the whole run). `--keep` keeps the run's
 directory (logs, configuration). Exit status 0 when everything held; otherwise the failing step and the
 logs' last lines are printed.
 """
@@ -501,40 +501,7 @@ def smoke(workdir: Path, stack: Stack) -> dict:
             "PRIVATE_MEDIA_ROOT": str(workdir / "private"),
             "DEMO_PASSWORD": secrets_["demo_password"],  # the demo accounts' password, this run's own
         }
-        step("release (migrations, the hub's OAuth client) and static files, side by side")
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            release = pool.submit(stack.run, "release", [str(BIN / "release.sh")], portal_env, 600)
-            static = pool.submit(static_files, stack, portal_env)
-            release.result()
-            portal_env["STATIC_ROOT"] = str(static.result())
-        step("seed: the demo learner, catalogue and exercises")
-        seed_output = stack.run(
-            "seed",
-            [sys.executable, str(Path(__file__).with_name("seed.py"))],
-            portal_env | {"LOG_LEVEL": "WARNING"},
-            300,
-        )
-        seed = json.loads(seed_output.strip().splitlines()[-1])
-
-        step("gunicorn, the default and grading workers, beat, JupyterHub, nginx")
-        web = stack.start(
-            "web",
-            [str(BIN / "start-web.sh")],
-            portal_env | {"BIND": web_internal, "WEB_CONCURRENCY": "2", "PORT": str(ports["web"])},
-        )
-        workers = {
-            queue: stack.start(
-                f"worker-{queue}",
-                [str(BIN / "start-worker.sh")],
-                portal_env | {"QUEUES": queue, "CONCURRENCY": "1"},
-            )
-            for queue in ("default", "grading")
-        }
-        beat = stack.start(
-            "beat",
-            [str(BIN / "start-beat.sh")],
-            portal_env | {"BEAT_SCHEDULE_FILE": str(workdir / "beat" / "schedule")},
-        )
+        step("JupyterHub with configurable-http-proxy, and nginx in front (neither needs the database)")
         hub_env = base_env() | {
             "JUPYTERHUB_PUBLIC_URL": hub_url,
             "JUPYTERHUB_BIND_URL": f"http://127.0.0.1:{ports['chp']}/",
@@ -565,6 +532,41 @@ def smoke(workdir: Path, stack: Stack) -> dict:
         proxy = stack.start(
             "nginx", [nginx, "-e", "stderr", "-c", str(conf), "-g", "daemon off;"], base_env()
         )
+
+        step("release (migrations, the hub's OAuth client) and static files, side by side")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            release = pool.submit(stack.run, "release", [str(BIN / "release.sh")], portal_env, 600)
+            static = pool.submit(static_files, stack, portal_env)
+            release.result()
+            portal_env["STATIC_ROOT"] = str(static.result())
+
+        step("gunicorn, the default and grading workers and beat (they start while the seed loads)")
+        web = stack.start(
+            "web",
+            [str(BIN / "start-web.sh")],
+            portal_env | {"BIND": web_internal, "WEB_CONCURRENCY": "2", "PORT": str(ports["web"])},
+        )
+        workers = {
+            queue: stack.start(
+                f"worker-{queue}",
+                [str(BIN / "start-worker.sh")],
+                portal_env | {"QUEUES": queue, "CONCURRENCY": "1"},
+            )
+            for queue in ("default", "grading")
+        }
+        beat = stack.start(
+            "beat",
+            [str(BIN / "start-beat.sh")],
+            portal_env | {"BEAT_SCHEDULE_FILE": str(workdir / "beat" / "schedule")},
+        )
+        step("seed: the demo learner, catalogue and exercises")
+        seed_output = stack.run(
+            "seed",
+            [sys.executable, str(Path(__file__).with_name("seed.py"))],
+            portal_env | {"LOG_LEVEL": "WARNING"},
+            300,
+        )
+        seed = json.loads(seed_output.strip().splitlines()[-1])
 
         health_env = base_env() | {"PORT": str(ports["web"]), "INTERNAL_HOSTS": "127.0.0.1"}
 
@@ -624,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the run's directory (logs, configuration)")
     args = parser.parse_args(argv)
-    timeout = float(os.environ.get("PROD_SMOKE_TIMEOUT", "600"))
+    timeout = float(os.environ.get("PROD_SMOKE_TIMEOUT", "900"))
 
     def interrupted(signum, _frame):
         raise SmokeFailure(f"interrupted by signal {signum}")

@@ -10,6 +10,7 @@ oidc-provider, started here), the portal under a live server, and Debian's Chrom
 from __future__ import annotations
 
 import json
+import select
 import shutil
 import subprocess
 from pathlib import Path
@@ -36,23 +37,27 @@ ACCOUNTS = {
 
 
 @pytest.fixture
-def external_provider(live_server, settings):
+def external_provider(live_server, settings, tmp_path):
     """The provider on a free loopback port, and the portal configured to sign in through it."""
     node = shutil.which("node")
     if node is None or not (settings.BASE_DIR / "node_modules" / "oidc-provider").is_dir():
         unavailable("Node.js with the npm package oidc-provider (npm ci) is needed")
     port = free_port()
+    issuer = f"http://127.0.0.1:{port}"
     redirect_uri = f"{live_server.url}/accounts/oidc/external/login/callback/"
-    process = subprocess.Popen(
-        [node, str(PROVIDER_SCRIPT), str(port), redirect_uri, json.dumps(ACCOUNTS)],
-        cwd=settings.BASE_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = tmp_path / "provider.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [node, str(PROVIDER_SCRIPT), str(port), redirect_uri, json.dumps(ACCOUNTS)],
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.PIPE,
+            stderr=sink,
+            text=True,
+        )
     try:
-        line = process.stdout.readline()
-        assert line.strip() == "ready", line + process.stdout.read()
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        line = process.stdout.readline() if ready else ""
+        assert line.strip() == "ready", f"the provider did not start: {line}{log.read_text()}"
         settings.SOCIALACCOUNT_PROVIDERS = {
             "openid_connect": {
                 "OAUTH_PKCE_ENABLED": True,
@@ -62,10 +67,17 @@ def external_provider(live_server, settings):
                         "name": "Госуслуги",
                         "client_id": "lyceum-portal",
                         "secret": "external-oidc-test-secret",
-                        "settings": {"server_url": f"http://127.0.0.1:{port}", "fetch_userinfo": True},
+                        "settings": {"server_url": issuer, "fetch_userinfo": True},
                     }
                 ],
             }
+        }
+        policy = settings.CONTENT_SECURITY_POLICY
+        directives = policy["DIRECTIVES"]
+        # As EXTERNAL_OIDC_SERVER_URL makes the settings do (tests/lms/test_external_sign_in_settings.py).
+        settings.CONTENT_SECURITY_POLICY = {
+            **policy,
+            "DIRECTIVES": {**directives, "form-action": [*directives["form-action"], issuer]},
         }
         yield
     finally:
@@ -79,7 +91,7 @@ def sign_in_through_provider(page, portal_url: str, login: str) -> None:
     page.locator('button[data-provider="external"]').click()
     page.locator('input[name="login"]').fill(login)
     page.locator('input[name="password"]').fill("any")
-    page.locator('button[type="submit"]').click()
+    page.locator('input[name="password"]').press("Enter")
     consent = page.locator('button:has-text("Continue")')
     if consent.count():
         consent.click()

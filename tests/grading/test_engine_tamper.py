@@ -19,7 +19,9 @@ BROKEN = "import html\n\ndef link(url, text):\n    return None\n"
 
 TECHNIQUES = {
     "input_transformers_post": "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])",
-    "input_transformers_cleanup": "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
+    "input_transformers_cleanup": (
+        "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"
+    ),
     "ast_transformer_drops_asserts": (
         "import ast\n"
         "class Drop(ast.NodeTransformer):\n"
@@ -93,7 +95,9 @@ def engine():
 @pytest.mark.parametrize("technique", sorted(TECHNIQUES))
 def test_tampering_scores_zero_for_the_broken_function(engine, technique):
     result = engine.grade(
-        source=demo_notebook(), submission=notebooks.with_solution(BROKEN + TECHNIQUES[technique]), feedback=False
+        source=demo_notebook(),
+        submission=notebooks.with_solution(BROKEN + TECHNIQUES[technique]),
+        feedback=False,
     )
     assert result.status == "graded", result.error
     scores = {c.grade_id: c.score for c in result.cells}
@@ -106,18 +110,28 @@ def _live_object_exercise(solution: str) -> bytes:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     answer = nbformat.v4.new_code_cell(solution)
     answer.metadata["nbgrader"] = {
-        "grade": False, "solution": True, "locked": False, "grade_id": "make", "schema_version": 3,
+        "grade": False,
+        "solution": True,
+        "locked": False,
+        "grade_id": "make",
+        "schema_version": 3,
     }
     test = nbformat.v4.new_code_cell("assert isinstance(make(), Thing)")
     test.metadata["nbgrader"] = {
-        "grade": True, "solution": False, "locked": True, "points": 1, "grade_id": "t_thing",
+        "grade": True,
+        "solution": False,
+        "locked": True,
+        "points": 1,
+        "grade_id": "t_thing",
         "schema_version": 3,
     }
     nb.cells += [answer, test]
     return nbformat.writes(nb).encode()
 
 
-HONEST = "class Thing:\n    pass\n\ndef make():\n    ### BEGIN SOLUTION\n    return Thing()\n    ### END SOLUTION\n"
+HONEST = (
+    "class Thing:\n    pass\n\ndef make():\n    ### BEGIN SOLUTION\n    return Thing()\n    ### END SOLUTION"
+)
 
 
 def test_a_test_needing_live_objects_runs_in_process_and_says_so(engine):

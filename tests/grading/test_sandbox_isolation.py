@@ -101,7 +101,9 @@ def test_without_namespaces_the_sandbox_runs_nothing(no_namespaces, tmp_path):
 
 @pytest.mark.engine
 @pytest.mark.parametrize("engine_class", [NbgraderEngine, ForkEngine], ids=["nbgrader", "fork"])
-def test_without_namespaces_a_required_sandbox_fails_the_submission_clearly(no_namespaces, settings, engine_class):
+def test_without_namespaces_a_required_sandbox_fails_the_submission_clearly(
+    no_namespaces, settings, engine_class
+):
     """With isolation required and unavailable, grading ends as an error that says why, with no score
     (with either engine: a fork server already running does not change that)."""
     settings.GRADING_SANDBOX_REQUIRE_ISOLATION = True

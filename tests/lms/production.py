@@ -22,6 +22,7 @@ _ISOLATED_PREFIXES = (
     "SECURE_",
     "TRUSTED_",
     "GRADING_",
+    "EXTERNAL_OIDC_",
 )
 
 
