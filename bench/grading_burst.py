@@ -5,8 +5,8 @@ its own fork-server zygote (or the engine named by `--engine`).
     DATABASE_URL=postgres://… REDIS_URL=redis://127.0.0.1:6379/13 \\
         .venv/bin/python bench/grading_burst.py [--submissions 200] [--workers 1] [--concurrency 2]
 
-The database is migrated if needed and gets an exercise (the web demo) and one enrolled learner per
-submission; the uploads are sent from 8 threads as fast as the web view takes them. Prints one JSON
+DATABASE_URL must name a throw-away database: it is migrated if needed and EMPTIED (`flush`), then gets
+an exercise (the web demo) and one enrolled learner per submission; the uploads are sent from 8 threads as fast as the web view takes them. Prints one JSON
 object: how long the uploads took, and the submit→score latency (from the start of the upload to the
 moment the score was stored) p50/p95/max in seconds, with the number graded and failed.
 """
@@ -79,6 +79,7 @@ def main() -> None:
     queue = f"grading-burst-{uuid.uuid4().hex[:8]}"
     os.environ["GRADING_ENGINE"] = args.engine
     call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
     exercise = ExerciseFactory()
     learners = [UserFactory() for _ in range(args.submissions)]
     for learner in learners:
