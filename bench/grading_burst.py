@@ -1,14 +1,15 @@
-"""A deadline burst through the real pipeline: submissions uploaded through the web view (the upload
-form, its validation and storage), queued on Redis, graded by Celery grading workers, each worker with
-its own fork-server zygote (or the engine named by `--engine`).
+"""A deadline burst through the real pipeline: submissions uploaded through the web view (the upload form,
+its validation and storage), queued on Redis, graded by Celery grading workers, each worker with its own
+fork-server zygote (or the engine named by `--engine`).
 
     DATABASE_URL=postgres://… REDIS_URL=redis://127.0.0.1:6379/13 \\
         .venv/bin/python bench/grading_burst.py [--submissions 200] [--workers 1] [--concurrency 2]
 
 DATABASE_URL must name a throw-away database: it is migrated if needed and EMPTIED (`flush`), then gets
-an exercise (the web demo) and one enrolled learner per submission; the uploads are sent from 8 threads as fast as the web view takes them. Prints one JSON
-object: how long the uploads took, and the submit→score latency (from the start of the upload to the
-moment the score was stored) p50/p95/max in seconds, with the number graded and failed.
+an exercise (the web demo) and one enrolled learner per submission; the uploads are sent from 8 threads
+as fast as the web view takes them. Prints one JSON object: how long the uploads took, and the
+submit→score latency (from the start of the upload to the moment the score was stored) p50/p95/max in
+seconds, with the number graded and failed.
 """
 
 from __future__ import annotations

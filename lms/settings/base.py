@@ -421,8 +421,9 @@ LYCEUM_IMPORT_SYNC_ROWS = 500  # larger files are imported by a Celery task with
 LYCEUM_STATS_DEBOUNCE_SECONDS = env.int("LYCEUM_STATS_DEBOUNCE_SECONDS", default=5)
 
 # --- Grading.
-# The engine that grades notebooks, and the ones `manage.py grade --engine` may name.
-GRADING_ENGINE = env("GRADING_ENGINE", default="nbgrader")
+# The engine that grades notebooks (the fork engine: nbgrader's scores, a pre-warmed fork server, tests
+# decided outside the student's process), and the ones `manage.py grade --engine` may name.
+GRADING_ENGINE = env("GRADING_ENGINE", default="fork")
 GRADING_ENGINES = {
     "nbgrader": "grading.engines.nbgrader_engine.NbgraderEngine",
     "nbgrader-cli": "grading.engines.nbgrader_cli.NbgraderCliEngine",

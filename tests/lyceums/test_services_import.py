@@ -173,8 +173,18 @@ def test_failure_mid_import_writes_nothing(network):
     assert not User.objects.filter(email__endswith="@school.ru").exists()
 
 
-def test_ten_thousand_rows_run_as_a_task_with_progress(network, django_capture_on_commit_callbacks):
-    """A 10 000-row file is queued to Celery on confirmation and imported completely (eager in tests)."""
+def test_ten_thousand_rows_run_as_a_task_with_progress(
+    network, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A 10 000-row file is queued to Celery on confirmation and imported completely (eager in tests);
+    the 10 000 invitations are queued in batches (their sending is tested in
+    test_services_import_invitations.py)."""
+    from lyceums import services
+
+    queued: list[list[int]] = []
+    monkeypatch.setattr(
+        services.import_invitations_send_task, "delay", lambda ids, language: queued.append(ids)
+    )
     rows = [f"Ученик {i};s{i}@bulk.ru;2010;{{A}};{i % 20};ученик" for i in range(10_000)]
     job = import_job_create(user=network.coord_a, data=roster(network, rows), filename="big.csv")
     assert job.errors == []
@@ -186,6 +196,10 @@ def test_ten_thousand_rows_run_as_a_task_with_progress(network, django_capture_o
     assert job.percent == 100
     assert User.objects.filter(email__endswith="@bulk.ru").count() == 10_000
     assert GroupMembership.objects.filter(student__email__endswith="@bulk.ru").count() == 10_000
+    invited = [user_id for batch in queued for user_id in batch]
+    assert len(queued) > 1
+    created = User.objects.filter(email__endswith="@bulk.ru").values_list("pk", flat=True)
+    assert sorted(invited) == sorted(created)
 
 
 def test_upload_view_preview_and_progress_are_scoped(client, network):
