@@ -184,7 +184,7 @@ def _submission_insert(*, student, exercise, notebook_bytes, filename, source, l
     last = Submission.objects.filter(exercise=exercise, student=student).aggregate(n=Max("attempt"))["n"] or 0
     if exercise.max_attempts and last >= exercise.max_attempts:
         raise ValidationError(
-            _("You have used all %(count)d attempts of this exercise.") % {"count": exercise.max_attempts}
+            _("You have used all attempts of this exercise (%(count)d).") % {"count": exercise.max_attempts}
         )
     now = timezone.now()
     submission = Submission(
@@ -360,7 +360,11 @@ def submission_grade(*, submission_id: int) -> Submission | None:
             notebook = fh.read()
         files = {data.name: data.read() for data in exercise.data_files.all()}
     except OSError as exc:
-        result = GradeResult(status="error", error=f"missing file: {exc}")
+        logger.error("submission %s: a file of the exercise or submission is missing: %s", submission_id, exc)
+        result = GradeResult(
+            status="error",
+            error=_("A file of this exercise is missing on the server. Please tell your teacher."),
+        )
     else:
         result = graded_with_flags(get_engine(), source=source, submission=notebook, files=files)
         if result.error:

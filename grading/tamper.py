@@ -99,6 +99,8 @@ _MODULES = {
     "nbgrader": "ipython",
     "traitlets": "ipython",
     "zmq": "ipython",
+    # The notebook's namespace as a module: its `In` and `_ih` hold the tests' code that ran before.
+    "__main__": "ipython",
 }
 # Parts of IPython a learner legitimately imports (rich display).
 _ALLOWED_MODULES = ("IPython.display", "IPython.core.display", "IPython.lib.display")
@@ -479,6 +481,15 @@ class _Scan:
             else:
                 rules.append("computed_name")
         if name == "vars" and node.args and self._qualified(node.args[0]) in _KNOWN_MODULES:
+            rules.append("computed_name")
+        if (
+            name in _NAMESPACE_CALLS
+            and not node.args
+            and self.aliases.get(name, name) == name
+            and not isinstance(self.parents.get(node), ast.Compare)
+        ):
+            # The namespace itself (read by a name built at run time, or printed whole) holds `In` and
+            # `_ih`, the tests' code that ran before; only `name in globals()` reads nothing of it.
             rules.append("computed_name")
         if name == "open" and node.args and _is_std_fd(node.args[0]):
             rules.append("raw_output")

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -381,7 +381,15 @@ def gradebook_regrade(request: HttpRequest, exercise_pk: int, group_pk: int) -> 
     group, exercise = _group_and_exercise(request, exercise_pk, group_pk)
     rows = selectors.gradebook_rows(user=request.user, group=group, exercise=exercise)
     count = services.exercise_regrade(exercise=exercise, student_ids=[r["student"].pk for r in rows])
-    messages.success(request, _("%(count)d submissions are queued for grading again.") % {"count": count})
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d submission is queued for grading again.",
+            "%(count)d submissions are queued for grading again.",
+            count,
+        )
+        % {"count": count},
+    )
     return redirect("grading:gradebook_group", exercise_pk=exercise.pk, group_pk=group.pk)
 
 

@@ -15,7 +15,7 @@ What keeps it correct:
 - the key holds the host, the full path with its query string and the active language;
 - the CSRF token of a stored page is replaced, at each serving, by a fresh one for the visitor (and the
   CSRF middleware, outside this one, sets its cookie): visitors never share a token;
-- publishing, unpublishing, moving or deleting any page starts a new generation of keys (a change to
+- publishing, unpublishing, moving or deleting any page, or adding or removing a view restriction, starts a new generation of keys (a change to
   one lesson alters its course page, the catalogue and the home page), so nothing stale is served.
 """
 
@@ -29,12 +29,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_vary_headers
 from wagtail import hooks
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 GENERATION_KEY = "page-cache:generation"
@@ -74,6 +74,9 @@ def page_cache_connect() -> None:
     page_unpublished.connect(page_cache_purge, dispatch_uid="page-cache-unpublished")
     post_page_move.connect(page_cache_purge, dispatch_uid="page-cache-moved")
     post_delete.connect(page_cache_purge, sender=Page, dispatch_uid="page-cache-deleted")
+    # Making a published page private publishes nothing: its public copy must go all the same.
+    post_save.connect(page_cache_purge, sender=PageViewRestriction, dispatch_uid="page-cache-restricted")
+    post_delete.connect(page_cache_purge, sender=PageViewRestriction, dispatch_uid="page-cache-unrestricted")
 
 
 @hooks.register("before_serve_page")

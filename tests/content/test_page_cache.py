@@ -105,6 +105,18 @@ def test_restricted_page_is_not_cached(client, news):
     assert "X-Page-Cache" not in client.get(item.url)
 
 
+def test_restricting_a_cached_page_purges(client, news, django_capture_on_commit_callbacks):
+    """A public page made private (which publishes nothing) stops being served from the cache at once."""
+    _, _, item = news
+    client.get(item.url)
+    assert client.get(item.url)["X-Page-Cache"] == "hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        PageViewRestriction.objects.create(page=item, restriction_type=PageViewRestriction.PASSWORD, password="x")
+    response = client.get(item.url)
+    assert "X-Page-Cache" not in response
+    assert "Хакатон лицеев" not in response.content.decode()
+
+
 def test_publishing_purges(client, django_capture_on_commit_callbacks):
     """A published change shows at once, even on a cached page."""
     client.get("/")

@@ -196,7 +196,7 @@ def test_ordinary_code_is_not_flagged():
 
 def test_ways_to_hide_a_flag_are_flags():
     """Aliases (in the same cell or an earlier one), attribute names built at run time, names written
-    through `globals()`, a built-in redefined as a function, a comparison returning a fixed answer, and
+    or read through `globals()` (or the namespace imported as `__main__`), a built-in redefined as a function, a comparison returning a fixed answer, and
     IPython's input history (which holds the tests' code) are all flagged."""
     assert _rules("import sys as s", "s.settrace(print)") == {(1, "trace")}
     assert _rules("from os import _exit as leave") == {(1, "exit")}
@@ -207,6 +207,11 @@ def test_ways_to_hide_a_flag_are_flags():
     assert _rules("all = lambda items: True") == {(1, "builtins")}
     assert _rules("class A:\n    __eq__ = lambda self, other: True") == {(2, "always_equal")}
     assert _rules("print(In[-1])") == {(1, "ipython")}
+    assert _rules("print(globals()['I' + 'n'])") == {(1, "computed_name")}
+    assert _rules("names = locals()\nprint(names)") == {(1, "computed_name")}
+    assert _rules("import __main__\nprint(__main__.In)") == {(1, "ipython")}
+    assert _rules("from __main__ import In as history") == {(1, "ipython")}
+    assert _rules("found = 'total' in globals()") == set()
     assert _rules("import sys\nsys.modules.pop('re')") == {(2, "modules")}
     assert _rules("import sys\nsys.stdout = open('/tmp/x', 'w')") == {(2, "raw_output")}
 
