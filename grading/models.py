@@ -220,7 +220,6 @@ class Submission(models.Model):
     auto_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     score = models.DecimalField(_("score"), max_digits=8, decimal_places=2, null=True, blank=True)
     max_score = models.DecimalField(_("maximum score"), max_digits=8, decimal_places=2, null=True, blank=True)
-    feedback_html = models.TextField(blank=True)
     graded_notebook = models.JSONField(null=True, blank=True, editable=False)
     error = models.TextField(_("error"), blank=True)
     engine = models.CharField(max_length=32, blank=True)

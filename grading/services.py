@@ -366,7 +366,11 @@ def submission_grade(*, submission_id: int) -> Submission | None:
             error=_("A file of this exercise is missing on the server. Please tell your teacher."),
         )
     else:
-        result = graded_with_flags(get_engine(), source=source, submission=notebook, files=files)
+        # Feedback pages are rendered from the graded notebook when someone opens them, for that reader
+        # (learners never see hidden tests): nothing is rendered at grading time.
+        result = graded_with_flags(
+            get_engine(), source=source, submission=notebook, files=files, feedback=False
+        )
         if result.error:
             # An engine's error may quote the cell it was running (nbclient's timeout message previews
             # it); the learner reads the error, so hidden tests must not show in it.
@@ -425,7 +429,6 @@ def submission_store_result(
         submission.auto_score = Decimal(0)
         submission.score = Decimal(0)
         submission.max_score = _dec(result.max_score) if result.max_score else submission.exercise.max_score
-        submission.feedback_html = ""
         submission.graded_notebook = None
         _store_cells(submission, result)
         submission.save()
@@ -440,7 +443,6 @@ def submission_store_result(
         override = submission.override
         if override is not None:
             submission.score = override.score
-        submission.feedback_html = result.feedback_html
         submission.graded_notebook = result.graded_notebook
         _store_cells(submission, result)
         submission.save()

@@ -3,6 +3,7 @@ the same normalisation as the accounts themselves (`lms.models.normalize_email_a
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 
 from .models import normalize_email_address
 
@@ -20,10 +21,15 @@ def address_verify_on_password_reset(sender, request, user, **kwargs) -> None:
     Connected to allauth's `password_reset` signal, for accounts made without sign-up (a roster import,
     say) whose only address is `user.email` and is not verified yet: the reset link (the invitation)
     can only have reached that mailbox, which proves it. Accounts with a verified address or with
-    other addresses are left to allauth's own confirmation."""
+    other addresses are left to allauth's own confirmation.
+
+    An external sign-in linked to the account while its address was unproven was linked by whoever
+    typed that address at the provider, not necessarily its owner, who proves it only now: the link is
+    removed, or its maker would sign into the owner's account from now on (pre-account takeover)."""
     addresses = list(EmailAddress.objects.filter(user=user))
     if any(address.verified or address.email.lower() != user.email.lower() for address in addresses):
         return
+    SocialAccount.objects.filter(user=user).delete()
     if addresses:
         EmailAddress.objects.filter(pk__in=[address.pk for address in addresses]).update(
             verified=True, primary=True

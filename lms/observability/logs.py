@@ -3,6 +3,8 @@ every line a request writes (the X-Request-ID of the reverse proxy, or a fresh o
 the Celery tasks the request queues. The project's own loggers stay plain `logging` loggers: their
 records pass through the same structlog processors, so they carry the request id too."""
 
+import re
+
 import structlog
 
 # Applied to records of plain `logging` loggers (Django's, Celery's, the project's own).
@@ -13,6 +15,19 @@ _SHARED_PROCESSORS = [
     structlog.stdlib.add_log_level,
     structlog.stdlib.ExtraAdder(),
 ]
+
+# Secrets that travel in addresses and would otherwise reach the logs with the request line: the key of a
+# password-reset link (an invitation stays valid for days) and OAuth codes and states in a query string.
+_SECRET_IN_PATH = re.compile(r"(/password/reset/key/)[^/?#\s]+")
+_SECRET_IN_QUERY = re.compile(r"([?&](?:code|state|token|key|access_token|id_token)=)[^&#\s]*")
+
+
+def _secrets_redacted(_logger, _method, event_dict: dict) -> dict:
+    """Every text field of the line with those secrets replaced by `…`."""
+    for name, value in event_dict.items():
+        if isinstance(value, str) and ("/password/reset/key/" in value or "=" in value):
+            event_dict[name] = _SECRET_IN_QUERY.sub(r"\1…", _SECRET_IN_PATH.sub(r"\1…", value))
+    return event_dict
 
 
 def logging_config(*, level: str, json: bool) -> dict:
@@ -28,6 +43,7 @@ def logging_config(*, level: str, json: bool) -> dict:
                 "processors": [
                     structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     structlog.processors.format_exc_info,
+                    # _secrets_redacted,
                     renderer,
                 ],
                 "foreign_pre_chain": _SHARED_PROCESSORS,

@@ -57,5 +57,5 @@ def test_unknown_engine_is_a_command_error(tmp_path):
     """Naming an engine that does not exist fails with the list of known engines."""
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="known: nbgrader"):
+    with pytest.raises(CommandError, match="known: fork, nbgrader, nbgrader-cli"):
         _grade(tmp_path, notebooks.solved(), "--engine", "nope")

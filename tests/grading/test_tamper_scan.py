@@ -209,7 +209,7 @@ def test_ways_to_hide_a_flag_are_flags():
     assert _rules("print(In[-1])") == {(1, "ipython")}
     assert _rules("print(globals()['I' + 'n'])") == {(1, "computed_name")}
     assert _rules("names = locals()\nprint(names)") == {(1, "computed_name")}
-    assert _rules("import __main__\nprint(__main__.In)") == {(1, "ipython")}
+    assert _rules("import __main__\nprint(__main__.In)") == {(1, "ipython"), (2, "ipython")}
     assert _rules("from __main__ import In as history") == {(1, "ipython")}
     assert _rules("found = 'total' in globals()") == set()
     assert _rules("import sys\nsys.modules.pop('re')") == {(2, "modules")}

@@ -43,6 +43,18 @@ def test_request_lines_are_json_with_the_proxy_request_id(client, json_lines):
     assert all({"timestamp", "level", "logger"} <= line.keys() for line in lines)
 
 
+@pytest.mark.django_db
+def test_request_lines_leave_out_reset_keys_and_oauth_codes(client, json_lines):
+    """The key of a password-reset link (an invitation) and an OAuth code never reach the logs."""
+    client.get("/accounts/password/reset/key/1a-secret-reset-key/", HTTP_X_REQUEST_ID="req-k")
+    client.get("/?code=secret-oauth-code&state=secret-state&page=2", HTTP_X_REQUEST_ID="req-k")
+    text = json.dumps([line for line in json_lines() if line.get("request_id") == "req-k"])
+    assert "request_started" in text
+    assert "/accounts/password/reset/key/" in text
+    assert "page=2" in text
+    assert "secret" not in text
+
+
 def test_plain_loggers_carry_the_bound_request_id(json_lines):
     """The project's own `logging` loggers write JSON with the request id bound at that moment, and
     their exceptions as text inside the object."""
