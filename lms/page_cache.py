@@ -15,8 +15,9 @@ What keeps it correct:
 - the key holds the host, the full path with its query string and the active language;
 - the CSRF token of a stored page is replaced, at each serving, by a fresh one for the visitor (and the
   CSRF middleware, outside this one, sets its cookie): visitors never share a token;
-- publishing, unpublishing, moving or deleting any page, or adding or removing a view restriction, starts a new generation of keys (a change to
-  one lesson alters its course page, the catalogue and the home page), so nothing stale is served.
+- publishing, unpublishing, moving or deleting any page, or adding or removing a view restriction,
+  starts a new generation of keys (a change to one lesson alters its course page, the catalogue and the
+  home page), so nothing stale is served.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 GENERATION_KEY = "page-cache:generation"
 CSRF_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 CSRF_PLACEHOLDER = b"\x00csrf\x00"
-# Response headers worth keeping with a stored page (the rest are added again on the way out).
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary")
+# Response headers worth keeping with a stored page (the rest are added again on the way out, except
+# X-Frame-Options, which a middleware inside this one sets).
+KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options")
 
 
 def _cookies_allow_caching(request: HttpRequest) -> bool:

@@ -43,7 +43,7 @@ def logging_config(*, level: str, json: bool) -> dict:
                 "processors": [
                     structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     structlog.processors.format_exc_info,
-                    # _secrets_redacted,
+                    _secrets_redacted,
                     renderer,
                 ],
                 "foreign_pre_chain": _SHARED_PROCESSORS,

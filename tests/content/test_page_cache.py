@@ -44,6 +44,7 @@ def test_second_anonymous_view_is_served_from_the_cache(client, django_assert_nu
     assert second.status_code == 200
     assert second["X-Page-Cache"] == "hit"
     assert TOKEN.sub("", second.content.decode()) == TOKEN.sub("", first.content.decode())
+    assert second["X-Frame-Options"] == first["X-Frame-Options"] == "DENY"
 
 
 def test_each_visitor_gets_a_csrf_token_of_their_own_that_works():
@@ -111,7 +112,9 @@ def test_restricting_a_cached_page_purges(client, news, django_capture_on_commit
     client.get(item.url)
     assert client.get(item.url)["X-Page-Cache"] == "hit"
     with django_capture_on_commit_callbacks(execute=True):
-        PageViewRestriction.objects.create(page=item, restriction_type=PageViewRestriction.PASSWORD, password="x")
+        PageViewRestriction.objects.create(
+            page=item, restriction_type=PageViewRestriction.PASSWORD, password="x"
+        )
     response = client.get(item.url)
     assert "X-Page-Cache" not in response
     assert "Хакатон лицеев" not in response.content.decode()

@@ -196,8 +196,9 @@ def test_ordinary_code_is_not_flagged():
 
 def test_ways_to_hide_a_flag_are_flags():
     """Aliases (in the same cell or an earlier one), attribute names built at run time, names written
-    or read through `globals()` (or the namespace imported as `__main__`), a built-in redefined as a function, a comparison returning a fixed answer, and
-    IPython's input history (which holds the tests' code) are all flagged."""
+    or read through `globals()` (or the namespace imported as `__main__`), a built-in redefined as a
+    function, a comparison returning a fixed answer, and IPython's input history (which holds the
+    tests' code) are all flagged."""
     assert _rules("import sys as s", "s.settrace(print)") == {(1, "trace")}
     assert _rules("from os import _exit as leave") == {(1, "exit")}
     assert _rules("import os\ngetattr(os, name)") == {(2, "computed_name")}
