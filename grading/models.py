@@ -317,6 +317,13 @@ class Submission(models.Model):
         return self.state == self.State.GRADED and self.review == self.Review.NEEDED
 
     @property
+    def feedback_open_to_learner(self) -> bool:
+        """Learners see the feedback of a graded notebook unless it carries unreviewed or confirmed
+        tampering (waiting for review, or set to zero): code that reached for the grader may have put
+        the hidden tests into its own output, in a form no redaction recognises."""
+        return self.review not in (self.Review.NEEDED, self.Review.ZEROED)
+
+    @property
     def percent(self) -> float | None:
         if self.score is None or not self.max_score:
             return None

@@ -421,8 +421,9 @@ def submission_store_result(
     submission.completion_synced_at = None  # set once this result has reached course completion
     submission.completion_sync_attempts = 0
     submission.completion_sync_tried_at = None
-    submission.tamper_flags = [dict(flag) for flag in result.flags]
     submission.review = _review_after_grading(submission, result)
+    if result.flags or submission.review != Submission.Review.NEEDED:
+        submission.tamper_flags = [dict(flag) for flag in result.flags]
     if result.status != "graded":
         submission.state = Submission.State.FAILED
         submission.error = (result.error or _("Grading failed."))[:4000]
@@ -453,11 +454,14 @@ def submission_store_result(
 
 def _review_after_grading(submission: Submission, result: GradeResult) -> str:
     """A graded result with tamper flags waits for a teacher, unless a teacher has already decided on
-    this submission (a regrade runs the same notebook); a result without flags, or a failure (it scores
+    this submission (a regrade runs the same notebook); one already waiting keeps waiting (with the flags
+    that put it there) even if a regrade raises none; a result without flags, or a failure (it scores
     nothing), needs no review."""
     Review = Submission.Review
     if submission.review in (Review.CONFIRMED, Review.ZEROED):
         return submission.review
+    if submission.review == Review.NEEDED and result.status == "graded":
+        return Review.NEEDED  # a regrade that happens to raise no flag does not clear a pending review
     return Review.NEEDED if result.status == "graded" and result.flags else Review.NONE
 
 

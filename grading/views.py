@@ -209,6 +209,8 @@ def submission_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     if submission.state != Submission.State.GRADED or not submission.graded_notebook:
         raise Http404
     is_manager = selectors.can_manage_submission(user=request.user, submission=submission)
+    if not is_manager and not submission.feedback_open_to_learner:
+        raise Http404
     withheld = {
         c.grade_id
         for c in submission.cell_grades.all()

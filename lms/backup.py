@@ -7,9 +7,10 @@ migrations it was taken at, and a SHA-256 of every file). It is written under a 
 renamed when complete, so a failed backup never looks like a good one.
 
 Restore checks every file against the manifest first and refuses a database that already has tables or
-a media folder that already has files: it only fills an empty deployment, in one transaction for the
-database, and unpacks media beside the target before moving it in. Run `manage.py migrate` afterwards
-when the code is newer than the backup.
+a media folder that already has files: it only fills an empty deployment. It unpacks the media beside
+their targets, restores the database in one transaction, and only then moves the media in, so a failure
+at any step leaves the database and the media folders as empty as they were. Run `manage.py migrate`
+afterwards when the code is newer than the backup.
 """
 
 from __future__ import annotations
@@ -151,20 +152,18 @@ def _database_is_empty() -> bool:
         return cursor.fetchone()[0] == 0
 
 
-def _unpack(archive: Path, target: Path) -> None:
-    """Unpacks *archive* beside *target*, then moves it into place (the target stays empty on failure).
-    Only regular files and folders inside the archive's root are accepted (tarfile's "data" filter)."""
+def _unpack_beside(archive: Path, target: Path) -> Path:
+    """Unpacks *archive* into a new folder beside *target* and returns it. Only regular files and folders
+    inside the archive's root are accepted (tarfile's "data" filter)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-restore-", dir=target.parent))
     try:
         with tarfile.open(archive, "r:gz") as tar:
             tar.extractall(staging, filter="data")
-        if target.exists():
-            target.rmdir()  # checked empty before anything was restored
-        staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return staging
 
 
 def backup_restore(source: Path) -> dict:
@@ -178,13 +177,24 @@ def backup_restore(source: Path) -> dict:
     for target in targets.values():
         if target.exists() and any(target.iterdir()):
             raise BackupError(f"{target} is not empty: restore only into empty media folders.")
-    args, env = _pg_args(db)
-    connection.close()
-    _run(
-        ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-         *args, str(source / DATABASE_FILE)],
-        env,
-    )  # fmt: skip
-    for name, target in targets.items():
-        _unpack(source / name, target)
+    staged: dict[Path, Path] = {}
+    try:
+        # Media first, beside their targets: a damaged archive fails before the database is touched.
+        for name, target in targets.items():
+            staged[target] = _unpack_beside(source / name, target)
+        args, env = _pg_args(db)
+        connection.close()
+        _run(
+            ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+             *args, str(source / DATABASE_FILE)],
+            env,
+        )  # fmt: skip
+    except BaseException:
+        for folder in staged.values():
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    for target, folder in staged.items():
+        if target.exists():
+            target.rmdir()  # checked empty above
+        folder.rename(target)
     return manifest

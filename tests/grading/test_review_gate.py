@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import nbformat
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import TestCase
@@ -169,3 +170,39 @@ def test_an_earlier_clean_attempt_still_counts(learner_and_exercise):
     _graded(learner, exercise, lesson, flags=[FLAG], score=5.0)
     assert services.counting_submission(exercise=exercise, student=learner) == first
     assert ActivityResult.objects.get(user=learner).score == Decimal("2.00")
+
+
+def test_a_regrade_without_flags_does_not_clear_a_pending_review(learner_and_exercise):
+    """A submission waiting for review that regrades with no flag (the same notebook can behave
+    differently from run to run) keeps waiting, with the flags that put it there, and still counts for
+    nothing."""
+    learner, exercise, lesson = learner_and_exercise
+    submission = _graded(learner, exercise, lesson, flags=[FLAG])
+    services.submission_regrade(submission=submission)
+    services._claim(submission.pk)
+    result = GradeResult(status="graded", score=5, max_score=5, engine="nbgrader", flags=[])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.submission_store_result(submission_id=submission.pk, result=result)
+    submission.refresh_from_db()
+    assert submission.review == Submission.Review.NEEDED
+    assert submission.tamper_flags == [FLAG]
+    assert not _completed(learner)
+
+
+def test_learners_do_not_see_the_feedback_of_a_flagged_notebook(learner_and_exercise, client):
+    """Code that reached for the grader may have printed the hidden tests in a form no redaction
+    recognises: the learner's feedback page is withheld while the submission waits for review (and when
+    it is set to zero); the teacher still reads it."""
+    learner, exercise, lesson = learner_and_exercise
+    submission = _graded(learner, exercise, lesson, flags=[FLAG])
+    Submission.objects.filter(pk=submission.pk).update(
+        graded_notebook=nbformat.reads(notebooks.solved().decode(), as_version=4)
+    )
+    client.force_login(learner)
+    assert client.get(f"/exercises/submissions/{submission.pk}/feedback/").status_code == 404
+    page = client.get(f"/exercises/submissions/{submission.pk}/")
+    assert "withheld while the teacher reviews it" in page.content.decode()
+    services.submission_review(
+        submission=submission, reviewer=UserFactory(), decision="confirm", reason="Fine."
+    )
+    assert client.get(f"/exercises/submissions/{submission.pk}/feedback/").status_code == 200
