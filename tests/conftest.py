@@ -16,3 +16,14 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the settings' language: a request with another Accept-Language (or a
+    `translation.activate`) in an earlier test must not change the language of the next one's messages."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
