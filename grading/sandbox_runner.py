@@ -193,11 +193,9 @@ def confine_filesystem(job: dict) -> str:
     return workdir
 
 
-def write_inputs(job: dict, workdir: str, uid: int | None) -> str:
-    notebook_path = os.path.join(workdir, "submission.ipynb")
-    with open(notebook_path, "w", encoding="utf-8") as fh:
-        json.dump(job["notebook"], fh)
-    for name, payload in job.get("files", {}).items():
+def write_files(files: dict, workdir: str, uid: int | None) -> None:
+    """The exercise's data files (base64 by name) into *workdir*, never outside it, owned by *uid*."""
+    for name, payload in files.items():
         safe = os.path.normpath(name)
         if safe.startswith(("/", "..")):
             continue
@@ -206,10 +204,17 @@ def write_inputs(job: dict, workdir: str, uid: int | None) -> str:
         with open(target, "wb") as fh:
             fh.write(base64.b64decode(payload))
     if uid is not None:
-        for root, dirs, files in os.walk(workdir):
+        for root, dirs, names in os.walk(workdir):
             os.chown(root, uid, uid)
-            for name in dirs + files:
+            for name in dirs + names:
                 os.chown(os.path.join(root, name), uid, uid)
+
+
+def write_inputs(job: dict, workdir: str, uid: int | None) -> str:
+    notebook_path = os.path.join(workdir, "submission.ipynb")
+    with open(notebook_path, "w", encoding="utf-8") as fh:
+        json.dump(job["notebook"], fh)
+    write_files(job.get("files", {}), workdir, uid)
     return notebook_path
 
 

@@ -10,7 +10,6 @@ limits set, non-dumpable. Only then does student code run. Never returns."""
 
 from __future__ import annotations
 
-import base64
 import builtins
 import itertools
 import os
@@ -41,7 +40,7 @@ def _confine(job: dict, keep_fd: int) -> str:
         workdir = job["workdir"]
     cgroups.join(job.get("cgroups", []))
     uid = job.get("uid")
-    _write_files(job.get("files", {}), workdir, uid)
+    runner.write_files(job.get("files", {}), workdir, uid)
     os.chdir(workdir)
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
@@ -55,22 +54,6 @@ def _confine(job: dict, keep_fd: int) -> str:
     runner.apply_limits(job["limits"])
     runner.make_undumpable()
     return workdir
-
-
-def _write_files(files: dict, workdir: str, uid: int | None) -> None:
-    for name, payload in files.items():
-        safe = os.path.normpath(name)
-        if safe.startswith(("/", "..")):
-            continue
-        target = os.path.join(workdir, safe)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as fh:
-            fh.write(base64.b64decode(payload))
-    if uid is not None:
-        for root, dirs, names in os.walk(workdir):
-            os.chown(root, uid, uid)
-            for name in dirs + names:
-                os.chown(os.path.join(root, name), uid, uid)
 
 
 def _no_input(*args, **kwargs):
