@@ -49,7 +49,41 @@ DEFAULT_SLOT_DIR = "/run/itl-grading-sandbox" if os.access("/run", os.W_OK) else
 
 
 class SandboxError(RuntimeError):
-    """The sandboxed run did not produce a usable notebook."""
+    """The sandboxed run did not produce a usable notebook. `reason` names the failures a learner can do
+    something about — "timeout" (the whole notebook), "cell_timeout", "too_large" (output) — with the
+    limit in `seconds`; anything else ("") is on the grader's side. The message is for the log."""
+
+    def __init__(self, message: str, *, reason: str = "", seconds: float | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.seconds = seconds
+
+
+def learner_message(exc: SandboxError) -> str:
+    """What the learner reads about a failed run: a whole sentence in their language, saying what to do."""
+    from django.utils.translation import gettext as _
+
+    seconds = {"seconds": f"{exc.seconds:g}" if exc.seconds is not None else "?"}
+    if exc.reason == "timeout":
+        return (
+            _(
+                "The notebook ran longer than %(seconds)s seconds in all and was stopped. "
+                "Look for an endless loop or a very long computation."
+            )
+            % seconds
+        )
+    if exc.reason == "cell_timeout":
+        return (
+            _(
+                "A cell ran longer than %(seconds)s seconds and was stopped. "
+                "Look for an endless loop or a very long computation."
+            )
+            % seconds
+        )
+    if exc.reason == "too_large":
+        return _("The notebook printed more than the grader accepts. Print less: only the results, say.")
+    logger.warning("grading failed on the grader's side: %s", exc)
+    return _("The grader could not run this notebook. A teacher can have it graded again.")
 
 
 @dataclass
@@ -341,9 +375,13 @@ def run_notebook(
             err_reader.join(timeout=10)
         stderr_text = b"".join(c for c in errors if c).decode("utf-8", "replace")[-2000:]
         if timed_out:
-            raise SandboxError(f"the notebook ran longer than {limits.notebook_seconds:g} s and was stopped")
+            raise SandboxError(
+                f"the notebook ran longer than {limits.notebook_seconds:g} s and was stopped",
+                reason="timeout",
+                seconds=limits.notebook_seconds,
+            )
         if None in chunks:
-            raise SandboxError("the executed notebook is larger than the grader accepts")
+            raise SandboxError("the executed notebook is larger than the grader accepts", reason="too_large")
         raw = b"".join(chunks)
         try:
             reply = json.loads(raw)
@@ -354,7 +392,10 @@ def run_notebook(
             ) from None
         if reply.get("status") != "ok":
             logger.warning("sandbox failure: %s", reply.get("traceback") or reply.get("error"))
-            raise SandboxError(str(reply.get("error") or "the sandbox reported a failure")[:2000])
+            error = str(reply.get("error") or "the sandbox reported a failure")[:2000]
+            if error.startswith("CellTimeoutError"):
+                raise SandboxError(error, reason="cell_timeout", seconds=limits.cell_seconds)
+            raise SandboxError(error)
         return merge_outputs(nb, reply.get("notebook"))
 
 

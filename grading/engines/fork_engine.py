@@ -14,7 +14,13 @@ from __future__ import annotations
 import json
 
 from . import CellResult, Engine, GradeResult, NotebookError, fork_scoring
-from .nbgrader_engine import NbgraderEngine, _require_nbgrader_metadata, read_notebook, render_feedback
+from .nbgrader_engine import (
+    NbgraderEngine,
+    _require_nbgrader_metadata,
+    read_notebook,
+    refused_by_nbgrader,
+    render_feedback,
+)
 
 
 class ForkEngine(Engine):
@@ -48,9 +54,7 @@ class ForkEngine(Engine):
             prepared = fork_scoring.prepare(source_nb, source)
             sanitized = fork_scoring.sanitize(submitted_nb, prepared)
         except Exception as exc:  # noqa: BLE001 - nbgrader's validation errors are varied
-            return GradeResult(
-                status="error", error=f"The notebook cannot be graded: {exc}", engine=self.name
-            )
+            return refused_by_nbgrader(exc, engine=self.name)
         try:
             executed = client.run_notebook(
                 sanitized,
@@ -61,7 +65,7 @@ class ForkEngine(Engine):
         except sandbox.SandboxError as exc:
             return GradeResult(
                 status="error",
-                error=str(exc),
+                error=sandbox.learner_message(exc),
                 max_score=prepared.max_score,
                 cells=[CellResult(c["grade_id"], 0.0, c["max_score"], c["kind"]) for c in prepared.cells],
                 engine=self.name,

@@ -232,9 +232,7 @@ class NbgraderEngine(Engine):
                 cells = self._cells(db_url)
                 sanitized = self._sanitize(submitted_nb, db_url)
             except Exception as exc:  # noqa: BLE001
-                return GradeResult(
-                    status="error", error=f"The notebook cannot be graded: {exc}", engine=self.name
-                )
+                return refused_by_nbgrader(exc, engine=self.name)
             max_score = sum(c["max_score"] for c in cells)
             from grading import sandbox
 
@@ -248,7 +246,7 @@ class NbgraderEngine(Engine):
             except sandbox.SandboxError as exc:
                 return GradeResult(
                     status="error",
-                    error=str(exc),
+                    error=sandbox.learner_message(exc),
                     max_score=max_score,
                     cells=[CellResult(c["grade_id"], 0.0, c["max_score"], c["kind"]) for c in cells],
                     engine=self.name,
@@ -372,6 +370,21 @@ def render_feedback(
             meta.setdefault("comment", None)
     resources = {"nbgrader": {"score": score, "max_score": max_score, "late_penalty": 0}}
     return _render_feedback(nb, resources)
+
+
+def refused_by_nbgrader(exc: Exception, *, engine: str) -> GradeResult:
+    """The result for a submitted notebook nbgrader's own checks refuse (its graded cells' metadata
+    changed, removed or duplicated): a whole translated sentence for the learner, nbgrader's (English)
+    reason in the log."""
+    logger.warning("nbgrader refused a submitted notebook: %s", exc)
+    return GradeResult(
+        status="error",
+        error=_(
+            "The notebook cannot be graded: cells that the exercise grades were changed, removed or "
+            "duplicated. Download the exercise again and copy your answers into the new copy."
+        ),
+        engine=engine,
+    )
 
 
 def _require_nbgrader_metadata(nb: NotebookNode) -> None:

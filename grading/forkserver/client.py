@@ -263,9 +263,13 @@ def run_notebook(
         reply = server.submit(job, private, result_bytes=limits.result_bytes, seconds=limits.notebook_seconds)
     status = reply.get("status")
     if status == "timeout":
-        raise SandboxError(f"the notebook ran longer than {limits.notebook_seconds:g} s and was stopped")
+        raise SandboxError(
+            f"the notebook ran longer than {limits.notebook_seconds:g} s and was stopped",
+            reason="timeout",
+            seconds=limits.notebook_seconds,
+        )
     if status == "too large":
-        raise SandboxError("the executed notebook is larger than the grader accepts")
+        raise SandboxError("the executed notebook is larger than the grader accepts", reason="too_large")
     if status != "ok":
         logger.warning("fork server failure: %s", reply.get("error"))
         raise SandboxError(str(reply.get("error") or "the sandbox reported a failure")[:2000])
