@@ -8,6 +8,7 @@ by a later, worse result: a certificate, once issued, stays (it can be revoked e
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -132,6 +133,11 @@ def enrolment_withdraw(*, enrolment: Enrolment) -> Enrolment:
 # Progress and completion
 
 
+# A learner re-reading a completed lesson within this many seconds of the last recorded visit leaves
+# the records as they are: a lesson view then writes nothing (activity figures count days, not minutes).
+LESSON_VISIT_RECORD_SECONDS = 60
+
+
 @transaction.atomic
 def lesson_visit(*, user, lesson: LessonPage) -> LessonProgress:
     """Record that the learner opened the lesson; a lesson without activities is complete once seen."""
@@ -139,6 +145,14 @@ def lesson_visit(*, user, lesson: LessonPage) -> LessonProgress:
     progress, created = LessonProgress.objects.get_or_create(
         user=user, lesson=lesson, defaults={"first_visited_at": now, "last_visited_at": now}
     )
+    recent = now - timedelta(seconds=LESSON_VISIT_RECORD_SECONDS)
+    if (
+        not created
+        and progress.completed_at is not None
+        and progress.last_visited_at is not None
+        and progress.last_visited_at > recent
+    ):
+        return progress
     if not created:
         progress.last_visited_at = now
         progress.save(update_fields=["last_visited_at"])

@@ -200,6 +200,32 @@ def test_visit_is_recorded_only_once_wagtail_lets_the_page_be_served(client, cou
     assert LessonProgress.objects.filter(user=learner, lesson=lessons[0]).exists()
 
 
+def test_rereading_a_completed_lesson_soon_writes_nothing(client, course, lessons, learner):
+    """A learner re-reading a completed lesson within a minute of the recorded visit costs no write:
+    the lesson view runs no UPDATE or INSERT; a visit later than that is recorded again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = lessons[0]
+    client.get(first.url)
+    progress = LessonProgress.objects.get(user=learner, lesson=first)
+    assert progress.completed_at is not None
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(first.url).status_code == 200
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+    ]
+    assert writes == []
+
+    earlier = timezone.now() - timedelta(minutes=5)
+    LessonProgress.objects.filter(pk=progress.pk).update(last_visited_at=earlier)
+    client.get(first.url)
+    progress.refresh_from_db()
+    assert progress.last_visited_at > earlier
+
+
 def test_code_listing_escapes_html(client, course, learner):
     """Code is escaped by the highlighter: markup in a listing is shown, not executed."""
     lesson = LessonPageFactory(parent=course, body=[code_block("<script>alert(1)</script>", "html")])
