@@ -63,9 +63,10 @@ def classroom():
 def test_learner_feedback_never_shows_hidden_test_code(client, classroom, django_capture_on_commit_callbacks):
     """The game-logic demo exercise keeps the default visibility ("always"). A learner whose `clamp`
     passes the visible tests but fails a hidden one, and who prints IPython's input history in a later
-    cell, sees in the feedback the visible tests and that the cell failed — but no line of the hidden
-    tests: not in the test cell, not in its traceback, not in the printed history. The teacher, who
-    opens the same feedback first, sees them."""
+    cell, sees in the feedback (once the teacher has reviewed the flag that printing the history raises)
+    the visible tests and that the cell failed — but no line of the hidden tests: not in the test cell,
+    not in its traceback, not in the printed history. The teacher, who opens the same feedback first,
+    sees them."""
     learner, teacher = classroom
     exercise = ExerciseFactory(notebook="game_logic")
     assert exercise.test_visibility == "always"
@@ -91,7 +92,12 @@ def test_learner_feedback_never_shows_hidden_test_code(client, classroom, django
     teacher_page = _text(client.get(url).content)
     assert all(line in teacher_page for line in HIDDEN)
 
+    # Printing IPython's history is a tamper flag: the learner's feedback is withheld until the teacher
+    # has reviewed it; once confirmed, it shows, still without the hidden tests.
     client.force_login(learner)
+    assert submission.review == Submission.Review.NEEDED
+    assert client.get(url).status_code == 404
+    services.submission_review(submission=submission, reviewer=teacher, decision="confirm", reason="Checked.")
     learner_page = _text(client.get(url).content)
     assert all(line in learner_page for line in VISIBLE)
     assert "AssertionError" in learner_page
