@@ -14,6 +14,7 @@ the public side. A Celery worker with METRICS_PORT set serves the same text from
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -33,6 +34,19 @@ def celery_queues() -> list[str]:
     return sorted({settings.CELERY_TASK_DEFAULT_QUEUE, *routed})
 
 
+def _queue_length(connection, queue: str) -> int:
+    """Messages waiting in *queue*; 0 for a queue no worker has declared yet (nothing can wait in it).
+    Each queue gets its own channel: a broker may close the channel of a failed passive declaration."""
+    channel = connection.channel()
+    try:
+        return channel.queue_declare(queue=queue, passive=True).message_count
+    except connection.channel_errors:
+        return 0
+    finally:
+        with contextlib.suppress(Exception):
+            channel.close()
+
+
 class CeleryQueueCollector:
     """`lms_celery_queue_length{queue}`: messages waiting in each queue, read from the broker when
     Prometheus scrapes; `lms_celery_broker_up` is 0 when the broker cannot be asked."""
@@ -46,11 +60,9 @@ class CeleryQueueCollector:
         up = 1
         try:
             with app.connection_for_read() as connection:
-                channel = connection.default_channel
+                connection.ensure_connection(max_retries=1)
                 for queue in celery_queues():
-                    lengths.add_metric(
-                        [queue], channel.queue_declare(queue=queue, passive=True).message_count
-                    )
+                    lengths.add_metric([queue], _queue_length(connection, queue))
         except Exception:  # noqa: BLE001 - a broken broker is what this metric is there to show
             logger.warning("cannot read the Celery queue lengths from the broker", exc_info=True)
             up = 0
