@@ -102,15 +102,18 @@ def test_without_namespaces_the_sandbox_runs_nothing(no_namespaces, tmp_path):
 @pytest.mark.engine
 @pytest.mark.parametrize("engine_class", [NbgraderEngine, ForkEngine], ids=["nbgrader", "fork"])
 def test_without_namespaces_a_required_sandbox_fails_the_submission_clearly(
-    no_namespaces, settings, engine_class
+    no_namespaces, settings, engine_class, caplog
 ):
-    """With isolation required and unavailable, grading ends as an error that says why, with no score
-    (with either engine: a fork server already running does not change that)."""
+    """With isolation required and unavailable, grading ends as an error with no score (with either
+    engine: a fork server already running does not change that). The learner reads that the fault is
+    on the grader's side; the operators' log says why."""
     settings.GRADING_SANDBOX_REQUIRE_ISOLATION = True
     engine = engine_class(sandbox_config=SandboxConfig.from_settings())
-    result = engine.grade(source=demo_notebook(), submission=notebooks.solved())
+    with caplog.at_level("ERROR"):
+        result = engine.grade(source=demo_notebook(), submission=notebooks.solved())
     assert result.status == "error"
-    assert "cannot isolate student code" in result.error
+    assert result.error == sandbox.learner_message(SandboxError("unavailable"))
+    assert "cannot isolate student code" in caplog.text
     assert result.score == 0.0
 
 
