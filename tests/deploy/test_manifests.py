@@ -260,3 +260,36 @@ def test_one_beat_and_a_release_job(manifests):
     assert beat["spec"]["replicas"] == 1
     assert beat["spec"]["strategy"]["type"] == "Recreate"
     assert workload(manifests, "lyceum-migrate")["restartPolicy"] == "Never"
+
+
+@pytest.mark.parametrize("role", sorted(NEEDS_MEDIA))
+def test_web_and_workers_serve_metrics_to_the_cluster_only(compose, manifests, role):
+    """Web nodes and workers set METRICS_PORT and a PROMETHEUS_MULTIPROC_DIR of their own (gunicorn's and
+    Celery's processes add up there), open the port to the internal network (compose's `expose`, a
+    container port Prometheus' annotations name) and never publish it: no compose `ports`, no Service
+    port, no ingress backend."""
+    service_name, workload_name, _ = ROLES[role]
+    service = compose["services"][service_name]
+    pod_template = next(
+        m for m in manifests if m["kind"] == "Deployment" and m["metadata"]["name"] == workload_name
+    )["spec"]["template"]
+    (container,) = pod_template["spec"]["containers"]
+    for env in (service["environment"], k8s_env(manifests, pod_template["spec"])):
+        assert env["METRICS_PORT"] == "9464", role
+        assert env["PROMETHEUS_MULTIPROC_DIR"].startswith("/tmp/"), role
+    assert "9464" in service["expose"]
+    assert "ports" not in service
+    assert {"name": "metrics", "containerPort": 9464} in container["ports"]
+    annotations = pod_template["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == "9464"
+    assert annotations["prometheus.io/path"] == "/metrics"
+    for service_manifest in (m for m in manifests if m["kind"] == "Service"):
+        assert all(
+            p["targetPort"] != "metrics" and p["port"] != 9464 for p in service_manifest["spec"]["ports"]
+        )
+    for ingress in (m for m in manifests if m["kind"] == "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                assert path["backend"]["service"]["port"] != {"name": "metrics"}
+    published = {name for name, s in compose["services"].items() if s.get("ports")}
+    assert published == {"tls"}
