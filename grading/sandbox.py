@@ -33,6 +33,7 @@ import sysconfig
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -535,6 +536,7 @@ def self_test(
     limits: Limits | None = None,
     project_dir: str | None = None,
     targets: list[str] | None = None,
+    run: Callable | None = None,
 ) -> IsolationReport:
     """Run a probe notebook in the sandbox and check that it is confined: it has no network (only a
     loopback of its own, no way to the worker's), sees none of the worker's processes (neither their
@@ -542,7 +544,9 @@ def self_test(
     the Python installation (or to *targets*, when given). A witness process of the worker's user
     carries a random token in its command line and environment for the probe to look for. The probe
     must also hold no capability and be unable to undo the sandbox's mounts: to unmount the cover of
-    a hidden directory or remount the read-only Python installation read-write. Never raises."""
+    a hidden directory or remount the read-only Python installation read-write. *run* executes the probe
+    (`Engine.run_cells` of the engine that grades; by default this module's `run_notebook`). Never
+    raises."""
     config = config or SandboxConfig.from_settings_or_default()
     limits = limits or Limits(notebook_seconds=60, cell_seconds=30)
     if project_dir is None and _django_configured():
@@ -580,7 +584,7 @@ def self_test(
     nb.cells.append(nbformat.v4.new_code_cell(source))
     report = None
     try:
-        executed = run_notebook(nb, limits=limits, config=replace(config, require_isolation=True))
+        executed = (run or run_notebook)(nb, limits=limits, config=replace(config, require_isolation=True))
         for output in executed.cells[0].get("outputs", []):
             for line in str(output.get("text", "")).splitlines():
                 if line.startswith(SELF_TEST_MARK):

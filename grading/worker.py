@@ -27,6 +27,7 @@ from lms.health import (
 )
 
 from . import metrics, sandbox
+from .engines import get_engine
 
 logger = logging.getLogger(__name__)
 LOCK_KEY = f"{GRADING_ISOLATION_CACHE_KEY}:lock"
@@ -77,7 +78,7 @@ def check_isolation(hostname: str, queues) -> str:
     queue = grading_queue()
     if queue not in queues.consume_from:
         return ""
-    report = sandbox.self_test()
+    report = sandbox.self_test(run=get_engine().run_cells)
     if report.ok:
         status, reason = "ok", ""
         logger.info("grading sandbox self-test passed: %s consumes %r", hostname, queue)

@@ -82,6 +82,14 @@ class Engine:
         """The student version of *source*, its graded cells and the maximum score."""
         raise NotImplementedError
 
+    def run_cells(self, nb, *, limits, config):
+        """Run *nb*'s code cells as a learner's cells run in this engine's sandbox and return the notebook
+        with their outputs (raises `grading.sandbox.SandboxError`). The grading worker's self-test runs its
+        probe through this, so it checks the very sandbox that will grade."""
+        from grading import sandbox
+
+        return sandbox.run_notebook(nb, limits=limits, config=config)
+
 
 def engine_names() -> list[str]:
     return sorted(settings.GRADING_ENGINES)

@@ -125,13 +125,14 @@ def test_self_test_fails_without_namespaces(no_namespaces):
 
 
 @pytest.mark.engine
-def test_self_test_passes_on_an_isolated_sandbox():
-    """On a machine where the namespaces work, the probe finds nothing to report: among the rest, it
-    holds no capability and can neither unmount a hidden directory's cover nor remount the Python
-    installation read-write."""
+@pytest.mark.parametrize("engine_class", [NbgraderEngine, ForkEngine], ids=["nbgrader", "fork"])
+def test_self_test_passes_on_an_isolated_sandbox(engine_class):
+    """On a machine where the namespaces work, the probe finds nothing to report, run through either
+    engine's sandbox (the fork engine's: a child of the zygote): among the rest, it holds no capability
+    and can neither unmount a hidden directory's cover nor remount the Python installation read-write."""
     if isolation_command() is None:
         unavailable("namespaces (unshare) are unavailable on this machine")
-    report = sandbox.self_test()
+    report = sandbox.self_test(run=engine_class().run_cells)
     assert report == IsolationReport(ok=True, problems=[])
 
 

@@ -12,6 +12,7 @@ from celery.signals import celeryd_after_setup, worker_shutdown
 from django.core.cache import cache
 
 from grading import sandbox, worker
+from grading.engines import get_engine
 from grading.sandbox import IsolationReport
 from lms.health import GRADING_ISOLATION_CACHE_KEY, GRADING_ISOLATION_TTL
 
@@ -35,7 +36,7 @@ def test_a_worker_whose_sandbox_is_not_isolated_leaves_the_grading_queue(app, se
     """Isolation required and the self-test failing: the worker stops consuming `grading` (and only
     that), and records the refusal with the reason."""
     settings.GRADING_SANDBOX_REQUIRE_ISOLATION = True
-    monkeypatch.setattr(sandbox, "self_test", lambda: BROKEN)
+    monkeypatch.setattr(sandbox, "self_test", lambda **_: BROKEN)
     queues = _queues(app, "default", "grading")
     status = worker.check_isolation("grading@host-1", queues)
     assert status == "refused"
@@ -49,7 +50,7 @@ def test_a_development_worker_grades_unconfined_and_says_so(app, settings, monke
     """Isolation not required (development): the worker keeps the grading queue but records that it
     grades without isolation."""
     settings.GRADING_SANDBOX_REQUIRE_ISOLATION = False
-    monkeypatch.setattr(sandbox, "self_test", lambda: BROKEN)
+    monkeypatch.setattr(sandbox, "self_test", lambda **_: BROKEN)
     queues = _queues(app, "grading")
     assert worker.check_isolation("dev@host", queues) == "unconfined"
     assert set(queues.consume_from) == {"grading"}
@@ -59,7 +60,7 @@ def test_a_development_worker_grades_unconfined_and_says_so(app, settings, monke
 def test_a_worker_with_an_isolated_sandbox_consumes_grading(app, settings, monkeypatch):
     """A passing self-test keeps the grading queue and is recorded as ok."""
     settings.GRADING_SANDBOX_REQUIRE_ISOLATION = True
-    monkeypatch.setattr(sandbox, "self_test", lambda: IsolationReport(ok=True))
+    monkeypatch.setattr(sandbox, "self_test", lambda **_: IsolationReport(ok=True))
     queues = _queues(app, "default", "grading")
     assert worker.check_isolation("grading@host-2", queues) == "ok"
     assert set(queues.consume_from) == {"default", "grading"}
@@ -70,7 +71,7 @@ def test_a_worker_with_an_isolated_sandbox_consumes_grading(app, settings, monke
 def test_a_worker_without_the_grading_queue_is_not_checked(app, monkeypatch):
     """Only workers consuming `grading` run the self-test."""
 
-    def fail():
+    def fail(**_):
         raise AssertionError("the self-test ran")
 
     monkeypatch.setattr(sandbox, "self_test", fail)
@@ -82,7 +83,7 @@ def test_the_check_runs_when_a_worker_starts_and_is_forgotten_when_it_stops(app,
     """The check is wired to Celery's worker start-up (after -Q is applied, before consuming) and the
     record is removed at shutdown."""
     settings.GRADING_SANDBOX_REQUIRE_ISOLATION = True
-    monkeypatch.setattr(sandbox, "self_test", lambda: BROKEN)
+    monkeypatch.setattr(sandbox, "self_test", lambda **_: BROKEN)
     queues = _queues(app, "grading")
     celeryd_after_setup.send(sender="grading@host-3", instance=SimpleNamespace(app=app), conf=app.conf)
     assert queues.consume_from == {}
@@ -97,7 +98,7 @@ def test_the_record_expires_unless_the_heartbeat_refreshes_it(app, settings, mon
     """The workers' record is stored with a timeout (not forever); the heartbeat refreshes the
     worker's `seen_at`, and puts its entry back if the cache lost it."""
     settings.GRADING_SANDBOX_REQUIRE_ISOLATION = True
-    monkeypatch.setattr(sandbox, "self_test", lambda: IsolationReport(ok=True))
+    monkeypatch.setattr(sandbox, "self_test", lambda **_: IsolationReport(ok=True))
     timeouts = []
     real_set = cache.set
 
@@ -116,3 +117,21 @@ def test_the_record_expires_unless_the_heartbeat_refreshes_it(app, settings, mon
     assert entry["status"] == "ok"
     assert entry["seen_at"] >= first
     assert timeouts == [GRADING_ISOLATION_TTL, GRADING_ISOLATION_TTL]
+
+
+@pytest.mark.parametrize("engine", ["fork", "nbgrader"])
+def test_the_worker_probes_the_sandbox_of_the_engine_that_grades(app, monkeypatch, settings, engine):
+    """The self-test runs its probe through the configured engine (`Engine.run_cells`): the fork
+    engine's zygote children are what grade, so they are what is checked."""
+    settings.GRADING_ENGINE = engine
+    seen = []
+
+    def probe(*, run):
+        seen.append(run)
+        return IsolationReport(ok=True)
+
+    monkeypatch.setattr(sandbox, "self_test", probe)
+    assert worker.check_isolation("grading@host", _queues(app, "grading")) == "ok"
+    (run,) = seen
+    assert run.__self__.name == engine
+    assert run.__func__ is type(get_engine(engine)).run_cells

@@ -116,7 +116,7 @@ def test_sandbox_refusal_counted(settings, monkeypatch):
     """A grading worker whose sandbox cannot isolate student code counts a refusal."""
     settings.GRADING_SANDBOX_REQUIRE_ISOLATION = True
     broken = IsolationReport(ok=False, problems=["no isolation: unshare cannot create the namespaces"])
-    monkeypatch.setattr(sandbox, "self_test", lambda: broken)
+    monkeypatch.setattr(sandbox, "self_test", lambda **_: broken)
     app = Celery("metrics-test", set_as_current=False)
     app.conf.task_default_queue = "default"
     queues = app.amqp.queues
