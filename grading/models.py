@@ -222,6 +222,8 @@ class Submission(models.Model):
     max_score = models.DecimalField(_("maximum score"), max_digits=8, decimal_places=2, null=True, blank=True)
     graded_notebook = models.JSONField(null=True, blank=True, editable=False)
     error = models.TextField(_("error"), blank=True)
+    # The language the learner submitted in: the grading run writes its messages (`error`) in it.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     engine = models.CharField(max_length=32, blank=True)
     grading_runs = models.PositiveIntegerField(default=0, help_text=_("How many grading runs have started."))
     lease_owner = models.CharField(max_length=200, blank=True)

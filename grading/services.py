@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from courses.services import activity_result_record
@@ -198,6 +198,7 @@ def _submission_insert(*, student, exercise, notebook_bytes, filename, source, l
         submitted_at=now,
         is_late=bool(exercise.deadline and now > exercise.deadline),
         max_score=exercise.max_score,
+        language=translation.get_language() or "",
     )
     submission.notebook.save("submission.ipynb", ContentFile(notebook_bytes), save=False)
     try:
@@ -352,6 +353,17 @@ def submission_grade(*, submission_id: int) -> Submission | None:
     submission = _claim(submission_id)
     if submission is None:
         return None
+    # What the run says to the learner (a failed run's sentence) is written in the learner's language.
+    with translation.override(_submission_language(submission)):
+        return _grade_claimed(submission)
+
+
+def _submission_language(submission: Submission) -> str:
+    return submission.language if submission.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def _grade_claimed(submission: Submission) -> Submission | None:
+    submission_id = submission.pk
     exercise = submission.exercise
     try:
         with exercise.source_notebook.open("rb") as fh:

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from grading import services
 from tests.factories import ExerciseFactory, UserFactory
+from tests.grading import notebooks
 
 pytestmark = pytest.mark.django_db
 
@@ -34,3 +35,30 @@ def test_not_a_notebook_reads_as_one_russian_sentence(payload, expected):
     (message,) = excinfo.value.messages
     assert message == expected
     assert not re.search(r"\b(The|is|not|a)\b", message.replace("Jupyter", "").replace("JSON", ""))
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("tt", "Серверда бу биремнең бер файлы юк. Зинһар, укытучыгызга әйтегез."),
+        ("ru", "На сервере нет одного из файлов этого задания. Сообщите, пожалуйста, учителю."),
+    ],
+)
+def test_a_failed_run_speaks_the_language_the_learner_submitted_in(monkeypatch, language, expected):
+    """The worker grades in the site's default language, but what a failed run tells the learner is
+    written in the language they submitted in (kept with the submission)."""
+    monkeypatch.setattr("grading.tasks.grade_submission.delay", lambda pk: None)
+    with translation.override(language):
+        submission = services.submission_create(
+            student=UserFactory(),
+            exercise=ExerciseFactory(),
+            notebook_bytes=notebooks.solved(),
+            filename="solution.ipynb",
+        )
+    assert submission.language == language
+    submission.notebook.storage.delete(submission.notebook.name)  # the worker finds the file gone
+
+    graded = services.submission_grade(submission_id=submission.pk)
+
+    assert graded.state == graded.State.FAILED
+    assert graded.error == expected
