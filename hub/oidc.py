@@ -7,6 +7,7 @@ that the hub can manage its groups from them.
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from lyceums import scoping
@@ -45,6 +46,8 @@ class PortalOAuth2Validator(OAuth2Validator):
             "preferred_username": hub_username(user),
             "name": user.get_full_name(),
             "email": user.email,
-            "email_verified": True,
+            "email_verified": EmailAddress.objects.filter(
+                user=user, email__iexact=user.email, verified=True
+            ).exists(),
             "groups": portal_groups(user),
         }

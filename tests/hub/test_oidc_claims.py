@@ -46,3 +46,19 @@ def test_openid_discovery_document_is_served(client):
     document = response.json()
     assert document["authorization_endpoint"].endswith("/oauth/authorize/")
     assert "S256" in document.get("code_challenge_methods_supported", ["S256"])
+
+
+def test_email_is_claimed_verified_only_when_the_portal_verified_it(student):
+    """`email_verified` says what the portal knows: false for an address nobody confirmed (an imported
+    person who has not used their invitation, an address changed and not yet confirmed), true once
+    confirmed — a relying party may link accounts by a verified address."""
+    from allauth.account.models import EmailAddress
+
+    request = RequestFactory().get("/")
+    request.user = student
+    request.scopes = ["openid", "email"]
+    assert PortalOAuth2Validator().get_oidc_claims(None, None, request)["email_verified"] is False
+    EmailAddress.objects.create(user=student, email="other@example.org", verified=True, primary=False)
+    assert PortalOAuth2Validator().get_oidc_claims(None, None, request)["email_verified"] is False
+    EmailAddress.objects.create(user=student, email="Student@Example.org", verified=True, primary=True)
+    assert PortalOAuth2Validator().get_oidc_claims(None, None, request)["email_verified"] is True
