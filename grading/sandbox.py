@@ -276,7 +276,8 @@ def _scrubbed_env() -> dict[str, str]:
         "LC_ALL": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
-        "MPLBACKEND": "Agg",
+        # Figures are shown inline, as in Jupyter (ipykernel sets the same backend when none is set).
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }
 
 

@@ -132,6 +132,20 @@ def private_temporary_dirs(libc, keep: list[str], tmp_size: int) -> list[str]:
     return rebound
 
 
+def warm_font_cache() -> None:
+    """matplotlib's font cache, built here (when matplotlib is installed) before the kernel starts: the
+    kernel would otherwise build it at the learner's first plot and say so on stderr, in a cell's
+    output, which a plain Jupyter kernel with its cache already built does not."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        return
+    import logging
+
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
+    import matplotlib.font_manager  # noqa: F401 - importing builds the cache
+
+
 def confine_filesystem(job: dict) -> str:
     """Private temporary directories and hidden project data; returns the work directory."""
     libc = _libc()
@@ -392,6 +406,8 @@ def main() -> int:
         os.environ["TMPDIR"] = workdir
         os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(workdir, ".runtime")
         os.environ["IPYTHONDIR"] = os.path.join(workdir, ".ipython")
+        os.environ["MPLCONFIGDIR"] = os.path.join(workdir, ".matplotlib")
+        warm_font_cache()
         apply_limits(limits)
         make_undumpable()
         nb = execute(notebook_path, workdir, limits)

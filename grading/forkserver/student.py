@@ -23,6 +23,10 @@ from .capture import FdCapture, Outputs
 
 MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
 _ABSENT = object()
+# matplotlib's configuration and font cache: written by the zygote when it imports matplotlib (the cache
+# is built once there, and every child inherits the loaded fonts), the same path again, empty and
+# writable, on each child's private /tmp (matplotlib remembers the path it first chose).
+MATPLOTLIB_DIR = "/tmp/.matplotlib"  # noqa: S108 - a private tmpfs in the zygote and in each child
 STDIN_MESSAGE = "raw_input was called, but this frontend does not support input requests."
 
 
@@ -50,7 +54,13 @@ def _confine(job: dict, keep_fd: int) -> str:
     runner.drop_all_privileges(uid, isolated=bool(job.get("isolated")))
     os.environ.clear()
     os.environ.update(job["env"])
-    os.environ.update(HOME=workdir, TMPDIR=workdir, IPYTHONDIR=os.path.join(workdir, ".ipython"))
+    os.environ.update(
+        HOME=workdir,
+        TMPDIR=workdir,
+        IPYTHONDIR=os.path.join(workdir, ".ipython"),
+        MPLCONFIGDIR=MATPLOTLIB_DIR,
+    )
+    os.makedirs(MATPLOTLIB_DIR, mode=0o700, exist_ok=True)
     runner.apply_limits(job["limits"])
     runner.make_undumpable()
     return workdir
@@ -124,8 +134,11 @@ def serve(shell, sock, cells: list[dict], limits: dict) -> None:
         handles[len(handles) + 1] = obj
         return len(handles)
 
+    def own(module, qualname=None, theirs=None):
+        return plain.own_copy(module, qualname)  # this process's own, whatever the evaluator's is
+
     def value(data):
-        return plain.decode(data, lambda ref, _type: handles[ref])
+        return plain.decode(data, lambda ref, _type: handles[ref], resolve=own)
 
     while True:
         message = rpc.receive(sock)
@@ -142,6 +155,9 @@ def serve(shell, sock, cells: list[dict], limits: dict) -> None:
                         reply["changed"] = machinery.changes(before, shell)
                     source = message["source"] if op == "fallback" else cells[int(message["index"])]["source"]
                     _run_source(run_cell, source, outputs)
+                    result = None
+                elif op == "flush":
+                    shell.events.trigger("post_execute")  # the inline backend shows pending figures
                     result = None
                 elif op == "set":
                     shell.user_ns[str(message["name"])] = value(message["value"])
@@ -166,6 +182,8 @@ def serve(shell, sock, cells: list[dict], limits: dict) -> None:
                         result = target(*args, **kwargs)
                     elif op == "item":
                         result = target[value(message["key"])]
+                    elif op == "class":
+                        result = next((c for c in type(target).__mro__ if plain.library_name(c)), None)
                     elif op == "len":
                         result = len(target)
                     elif op == "list":

@@ -25,6 +25,7 @@ import os
 import sys
 import time
 import traceback
+import types
 
 from . import plain, rpc
 from .capture import Outputs, Stream
@@ -108,6 +109,9 @@ class Remote:
         def handle(obj):
             if isinstance(obj, Proxy) or type(obj) is Proxy:
                 return object.__getattribute__(obj, "_handle")
+            name = (obj.__name__,) if type(obj) is types.ModuleType else plain.library_name(obj)
+            if name and plain.own_copy(*name) is obj:
+                return 0  # a library's own module or function: the learner's process uses its copy
             raise NeedsLiveObject(f"a {type(obj).__name__} cannot be sent to the learner's code")
 
         if type(value) is Proxy:
@@ -195,6 +199,12 @@ class Proxy:
 
     @property
     def __class__(self):
+        """The nearest library class (numpy's, pandas') the learner's object is an instance of, as this
+        process's own class, so `isinstance(value, np.ndarray)` is answered here; anything else needs
+        the live object. What the object then holds is still only read as plain data."""
+        found = self._ask(op="class")
+        if isinstance(found, type) and type(found) is not Proxy:
+            return found
         raise NeedsLiveObject("the type of a learner's object")
 
     def __instancecheck__(self, instance):
@@ -333,6 +343,7 @@ def drive(shell, sock, cells: list[dict], limits: dict) -> dict:
             names.share = HIDDEN_MARK.lower() not in cell["source"].lower()
             try:
                 evaluate(cell["source"], names, remote, outputs, count, timer)
+                _flush_figures(remote, outputs)
                 fds.drain(outputs)
             except NeedsLiveObject as exc:
                 outputs.reset()
@@ -355,6 +366,16 @@ def drive(shell, sock, cells: list[dict], limits: dict) -> dict:
     with contextlib.suppress(rpc.RpcError):
         rpc.send(sock, {"op": "done"})
     return {"status": "ok", "cells": results, "in_process": in_process, "flags": flags}
+
+
+def _flush_figures(remote: Remote, outputs: Outputs) -> None:
+    """The figures the learner's code drew during the test (a plotting function it called) are shown
+    at the end of the cell, as a kernel's inline backend shows them after each execution."""
+    if remote.broken:
+        return
+    remote.outputs = outputs
+    with contextlib.suppress(Exception):
+        remote.ask(op="flush")
 
 
 def _fallback(remote, cell, index, count, outputs, in_process, flags, why: str) -> None:

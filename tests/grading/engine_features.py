@@ -54,3 +54,153 @@ def features_notebook() -> bytes:
         }
         nb.cells.append(cell)
     return nbformat.writes(nb).encode()
+
+
+# The learners' data-science courses: numpy arrays and scalars, pandas frames and matplotlib figures,
+# in the learner's cells and in the tests.
+SCIENCE_SOLUTION = """import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+
+
+def squares(n):
+    ### BEGIN SOLUTION
+    return np.arange(n) ** 2
+    ### END SOLUTION
+
+
+def mean_of(values):
+    ### BEGIN SOLUTION
+    return np.mean(values)
+    ### END SOLUTION
+
+
+def table(n):
+    ### BEGIN SOLUTION
+    return pd.DataFrame({"n": np.arange(n), "square": np.arange(n) ** 2, "name": [f"x{i}" for i in range(n)]})
+    ### END SOLUTION
+
+
+def plot_squares(n):
+    ### BEGIN SOLUTION
+    plt.plot(squares(n))
+    ### END SOLUTION
+"""
+SCIENCE_FIGURE = (
+    "### BEGIN SOLUTION\nplt.plot(squares(5))\nplt.title('squares')\nplt.show()\n### END SOLUTION"
+)
+SCIENCE = {
+    "s_allclose": "import numpy as np\n\nnp.testing.assert_allclose(squares(4), [0, 1, 4, 9])",
+    "s_all_equal": "assert (squares(4) == np.array([0, 1, 4, 9])).all()",
+    "s_array": "result = squares(3)\nassert isinstance(result, np.ndarray)\nassert result.dtype.kind == 'i'\n"
+    "assert result.shape == (3,)\nassert result.sum() == 5",
+    "s_scalar": "m = mean_of([1, 2, 3, 4])\nassert isinstance(m, (float, np.floating))\nassert m == 2.5",
+    "s_scalar_result": "mean_of(np.array([0.25, 0.75]))",
+    "s_frame": "df = table(3)\nassert list(df.columns) == ['n', 'square', 'name']\n"
+    "assert df.shape == (3, 3)\nassert (df['square'] == [0, 1, 4]).all()\nassert df.loc[2, 'name'] == 'x2'",
+    "s_frame_equal": "expected = pd.DataFrame(\n"
+    "    {'n': np.arange(2), 'square': np.arange(2) ** 2, 'name': ['x0', 'x1']}\n)\n"
+    "pd.testing.assert_frame_equal(table(2), expected)",
+    "s_frame_sum": "table(4)['square'].sum()",
+    "s_figure": "fig, ax = plt.subplots()\nax.plot(squares(4))\nplt.show()",
+    "s_learner_figure": "plot_squares(3)",
+}
+# Submissions (solution code replacing the instructor's) that get the tests wrong, and that try to forge
+# passes through numpy: an array whose `==` says "all equal", and numpy's and pandas' assertion
+# functions replaced by ones that never fail.
+SCIENCE_WRONG = """import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+
+
+def squares(n):
+    return np.arange(n) * 2
+
+
+def mean_of(values):
+    return np.median(values) + 1
+
+
+def table(n):
+    return pd.DataFrame({"n": np.arange(n), "square": np.arange(n), "name": ["x"] * n})
+
+
+def plot_squares(n):
+    plt.plot(squares(n))
+"""
+SCIENCE_FORGE_EQUAL = """import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+
+
+class Agreeable(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(self.shape, dtype=bool)
+
+
+def squares(n):
+    return np.zeros(n, dtype=int).view(Agreeable)
+
+
+def mean_of(values):
+    return 0.0
+
+
+def table(n):
+    return pd.DataFrame()
+
+
+def plot_squares(n):
+    pass
+"""
+SCIENCE_FORGE_PATCH = """import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+
+np.testing.assert_allclose = lambda *args, **kwargs: None
+pd.testing.assert_frame_equal = lambda *args, **kwargs: None
+
+
+def squares(n):
+    return np.zeros(n)
+
+
+def mean_of(values):
+    return 0.0
+
+
+def table(n):
+    return pd.DataFrame()
+
+
+def plot_squares(n):
+    pass
+"""
+
+
+def science_notebook(solution: str | None = None) -> bytes:
+    """The instructor notebook for SCIENCE (or a submission whose solution cell is *solution*)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for grade_id, source in (("functions", solution or SCIENCE_SOLUTION), ("figure", SCIENCE_FIGURE)):
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["nbgrader"] = {
+            "grade": False,
+            "solution": True,
+            "locked": False,
+            "grade_id": grade_id,
+            "schema_version": 3,
+        }
+        nb.cells.append(cell)
+    for grade_id, source in SCIENCE.items():
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["nbgrader"] = {
+            "grade": True,
+            "solution": False,
+            "locked": True,
+            "points": 1,
+            "grade_id": grade_id,
+            "schema_version": 3,
+        }
+        nb.cells.append(cell)
+    return nbformat.writes(nb).encode()
