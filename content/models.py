@@ -2,7 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -26,7 +26,12 @@ class HomePage(Page):
         FieldPanel("body"),
     ]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["courses.CatalogPage", "content.StandardPage", "content.NewsIndexPage"]
+    subpage_types = [
+        "courses.CatalogPage",
+        "content.StandardPage",
+        "content.NewsIndexPage",
+        "content.PrivacyPolicyPage",
+    ]
     max_count = 1
 
     class Meta:
@@ -34,7 +39,7 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["tracks"] = featured_tracks()
+        context["tracks"] = featured_tracks(locale=self.locale_id)
         context["catalog"] = CatalogPage.objects.live().public().child_of(self).first()
         return context
 
@@ -84,3 +89,33 @@ class NewsPage(Page):
     class Meta:
         verbose_name = _("news item")
         verbose_name_plural = _("news")
+
+
+class PrivacyPolicyPage(Page):
+    """The personal-data policy (152-FZ) people consent to. Its version label is what a consent records:
+    publishing a revision with a new version asks everyone to consent again (`lms.consent`); a revision
+    that keeps the version (a typo fixed) asks nobody."""
+
+    version = models.CharField(
+        _("version"),
+        max_length=50,
+        help_text=_(
+            "Change it when the policy changes in substance: everyone will be asked to consent again."
+        ),
+    )
+    effective_date = models.DateField(_("in force since"))
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    body = StreamField(ContentStreamBlock(), verbose_name=_("body"), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldRowPanel([FieldPanel("version"), FieldPanel("effective_date")]),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("body")]
+    parent_page_types = ["content.HomePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("personal data policy")
+        verbose_name_plural = _("personal data policies")

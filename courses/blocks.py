@@ -63,7 +63,14 @@ class CaptionedImageBlock(blocks.StructBlock):
 class VideoBlock(blocks.StructBlock):
     video = EmbedBlock(label=_("Video URL"), help_text=_("A link to a video on a supported hosting service."))
     title = blocks.CharBlock(required=False, label=_("Title"))
-    transcript = blocks.TextBlock(required=False, label=_("Transcript"))
+    transcript = blocks.TextBlock(
+        required=False,
+        label=_("Text alternative"),
+        help_text=_(
+            "A transcript of what the video says and shows, for learners who cannot watch or hear it; "
+            "shown under the video."
+        ),
+    )
 
     def get_context(self, value, parent_context=None):
         """Resolve the embed here so the template can fall back to a plain link, and give the player

@@ -12,6 +12,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -24,6 +25,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from common.pages import parent_page
+from lms.consent import study_refusal
 
 from .blocks import LessonStreamBlock
 
@@ -52,7 +54,8 @@ class CatalogPage(Page):
 class TrackPage(Page):
     """One of the digital-economy training areas, e.g. "Web design and web development"."""
 
-    code = models.SlugField(_("code"), max_length=64, unique=True)
+    # Unique within a language (checked in `clean`): a track's translations share its code.
+    code = models.SlugField(_("code"), max_length=64)
     summary = models.CharField(_("summary"), max_length=300)
     description = RichTextField(_("description"), blank=True)
     icon = models.CharField(
@@ -72,6 +75,14 @@ class TrackPage(Page):
     class Meta:
         verbose_name = _("track")
         verbose_name_plural = _("tracks")
+
+    def clean(self):
+        super().clean()
+        others = TrackPage.objects.filter(code=self.code).exclude(pk=self.pk)
+        if self.locale_id is not None:
+            others = others.filter(locale_id=self.locale_id)
+        if others.exists():
+            raise ValidationError({"code": _("Another track in this language already has this code.")})
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import track_courses
@@ -212,6 +223,8 @@ class LessonPage(Page):
         which invites them to enrol."""
         from .selectors import can_view_lessons
 
+        if refusal := study_refusal(request):
+            return refusal
         course = self.course
         if not can_view_lessons(user=request.user, course=course):
             messages.info(request, _("Enrol in the course to open its lessons."))

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from wagtail.models import Page
 
-from common.pages import parent_path
+from common.pages import in_locale, parent_path
 
 from .blocks import quiz_marks
 from .forms import CatalogFilterForm
@@ -37,9 +37,10 @@ ACTIVITY_BLOCK_TYPES = {"quiz": ActivityResult.Kind.QUIZ, "notebook_exercise": A
 # Catalogue
 
 
-def featured_tracks() -> QuerySet[TrackPage]:
-    """Every live track, in the editors' order."""
-    return TrackPage.objects.live().public().order_by("sort_order", "title")
+def featured_tracks(*, locale=None) -> QuerySet[TrackPage]:
+    """Every live track in one language (a Locale or its id; by default the reader's), in the editors'
+    order."""
+    return in_locale(TrackPage.objects.live().public(), locale).order_by("sort_order", "title")
 
 
 def track_courses(*, track: TrackPage) -> QuerySet[CoursePage]:
@@ -48,8 +49,10 @@ def track_courses(*, track: TrackPage) -> QuerySet[CoursePage]:
 
 
 def catalog_page() -> CatalogPage | None:
-    """The live catalogue page (there is at most one)."""
-    return CatalogPage.objects.live().order_by("path").first()
+    """The live catalogue page in the reader's language (there is at most one per language), else the
+    first one."""
+    catalogs = CatalogPage.objects.live()
+    return in_locale(catalogs).order_by("path").first() or catalogs.order_by("path").first()
 
 
 def catalog_courses(
@@ -125,7 +128,7 @@ def search_query_normalise(query: str) -> str:
 def catalog_context(*, catalog: CatalogPage, params) -> dict:
     """Everything the catalogue page shows: the tracks, the filter form and the matching courses, each
     course annotated with its track. A fixed number of queries whatever the number of courses."""
-    tracks = list(featured_tracks().descendant_of(catalog))
+    tracks = list(featured_tracks(locale=catalog.locale_id).descendant_of(catalog))
     form = CatalogFilterForm(params or None, tracks=tracks)
     filters: dict = {}
     if form.is_bound and form.is_valid():
@@ -182,19 +185,23 @@ def can_view_lessons(*, user, course: CoursePage, enrolment: Enrolment | None = 
     if not getattr(user, "is_authenticated", False):
         return False
     if enrolment is None:
-        enrolment = Enrolment.objects.filter(user=user, course=course).first()
+        enrolment = Enrolment.objects.filter(
+            user=user, course__translation_key=course.translation_key
+        ).first()
     if enrolment is not None and enrolment.status != Enrolment.Status.WITHDRAWN:
         return True
     return user.has_perm("wagtailadmin.access_admin") or user.has_perm(PERM_STAFF)
 
 
 def is_lesson_learner(*, user, lesson: LessonPage) -> bool:
-    """Whether the user is a learner of the lesson's course: enrolled, active or completed (not
-    withdrawn). One query."""
+    """Whether the user is a learner of the lesson's course, in whichever language (enrolments are kept
+    on the default language's course, which its translations share a translation key with): enrolled,
+    active or completed (not withdrawn). One query."""
     if not getattr(user, "is_authenticated", False):
         return False
+    course_key = Page.objects.filter(path=parent_path(lesson.path)).values("translation_key")
     return (
-        Enrolment.objects.filter(user=user, course__path=parent_path(lesson.path))
+        Enrolment.objects.filter(user=user, course__translation_key__in=course_key)
         .exclude(status=Enrolment.Status.WITHDRAWN)
         .exists()
     )
@@ -247,22 +254,32 @@ class Progress:
         return max(self.total - self.done, 0)
 
 
+def _done_keys(*, user, lessons: list[LessonPage]) -> set:
+    """The translation keys of the lessons the learner has completed among `lessons`. Progress is kept
+    on the default language's lessons; a translation shares its original's key, so a lesson done in
+    one language is done in all."""
+    return set(
+        LessonProgress.objects.filter(
+            user=user,
+            lesson__translation_key__in=[lesson.translation_key for lesson in lessons],
+            completed_at__isnull=False,
+        ).values_list("lesson__translation_key", flat=True)
+    )
+
+
 def _progress_for(*, user, courses: list[CoursePage], completed_ids: set[int] = frozenset()) -> dict:
-    """Progress per course id for several courses, in two queries whatever their number."""
+    """Progress per course id for several courses (in any language), in two queries whatever their
+    number."""
     result = {course.pk: Progress(completed=course.pk in completed_ids) for course in courses}
     if not courses:
         return result
     by_path = {course.path: course.pk for course in courses}
     children = reduce(or_, (Q(path__startswith=course.path, depth=course.depth + 1) for course in courses))
     lessons = list(LessonPage.objects.live().filter(children).order_by("path"))
-    done = set(
-        LessonProgress.objects.filter(
-            user=user, lesson__in=[lesson.pk for lesson in lessons], completed_at__isnull=False
-        ).values_list("lesson_id", flat=True)
-    )
+    done = _done_keys(user=user, lessons=lessons)
     for lesson in lessons:
         progress = result[by_path[parent_path(lesson.path)]]
-        lesson.is_done = lesson.pk in done
+        lesson.is_done = lesson.translation_key in done
         if lesson.is_done:
             progress.done_ids.add(lesson.pk)
         if lesson.required:
@@ -275,18 +292,25 @@ def _progress_for(*, user, courses: list[CoursePage], completed_ids: set[int] = 
 
 def course_progress(*, user, course: CoursePage) -> Progress:
     """The share of the course's required lessons the learner has completed, and the next lesson."""
-    completed = Enrolment.objects.filter(user=user, course=course, status=Enrolment.Status.COMPLETED).exists()
+    completed = Enrolment.objects.filter(
+        user=user, course__translation_key=course.translation_key, status=Enrolment.Status.COMPLETED
+    ).exists()
     return _progress_for(user=user, courses=[course], completed_ids={course.pk} if completed else set())[
         course.pk
     ]
 
 
 def course_context(*, course: CoursePage, user) -> dict:
-    """The course page: its lessons (with done marks for the learner), the learner's enrolment and
-    progress, and whether enrolment is possible."""
+    """The course page (in any language): its lessons (with done marks for the learner), the learner's
+    enrolment and progress, and whether enrolment is possible. The enrolment is the one on the default
+    language's course, whichever translation is read."""
     enrolment = None
     if user.is_authenticated:
-        enrolment = Enrolment.objects.filter(user=user, course=course).select_related("certificate").first()
+        enrolment = (
+            Enrolment.objects.filter(user=user, course__translation_key=course.translation_key)
+            .select_related("certificate", "course")
+            .first()
+        )
     lessons = list(course_lessons(course=course))
     progress = None
     if enrolment is not None:
@@ -294,10 +318,12 @@ def course_context(*, course: CoursePage, user) -> dict:
         progress = _progress_for(user=user, courses=[course], completed_ids=completed)[course.pk]
         for lesson in lessons:
             lesson.is_done = lesson.pk in progress.done_ids
-    is_open = enrolment_is_open(course=course)
+    # Enrolment settings are the original course's: a translation's copy of them may be out of date.
+    settings_course = enrolment.course if enrolment is not None else course
+    is_open = enrolment_is_open(course=settings_course)
     seats_left = None
-    if course.capacity is not None:
-        seats_left = max(course.capacity - active_enrolment_count(course=course), 0)
+    if settings_course.capacity is not None:
+        seats_left = max(settings_course.capacity - active_enrolment_count(course=settings_course), 0)
     certificate = getattr(enrolment, "certificate", None) if enrolment else None
     return {
         "lessons": lessons,
@@ -318,9 +344,10 @@ def _quiz_feedback(*, lesson: LessonPage, user) -> dict:
     if not quizzes or not user.is_authenticated:
         return {}
     feedback: dict = {}
-    for attempt in QuizAttempt.objects.filter(user=user, lesson=lesson, quiz_id__in=quizzes).order_by(
-        "-created_at", "-pk"
-    ):
+    attempts = QuizAttempt.objects.filter(
+        user=user, lesson__translation_key=lesson.translation_key, quiz_id__in=quizzes
+    )
+    for attempt in attempts.order_by("-created_at", "-pk"):
         if attempt.quiz_id in feedback:
             continue
         quiz = quizzes[attempt.quiz_id]
@@ -343,7 +370,7 @@ def _quiz_attempt_counts(*, lesson: LessonPage, user) -> dict[str, int]:
     if not user.is_authenticated:
         return {}
     rows = (
-        QuizAttempt.objects.filter(user=user, lesson=lesson)
+        QuizAttempt.objects.filter(user=user, lesson__translation_key=lesson.translation_key)
         .values("quiz_id")
         .annotate(count=Count("pk"))
         .values_list("quiz_id", "count")
@@ -352,20 +379,16 @@ def _quiz_attempt_counts(*, lesson: LessonPage, user) -> dict[str, int]:
 
 
 def lesson_context(*, lesson: LessonPage, user) -> dict:
-    """The lesson page: its course, the course's lessons with done marks, the previous and next lesson,
-    and the learner's latest quiz results."""
+    """The lesson page (in any language): its course, the course's lessons with done marks, the previous
+    and next lesson, and the learner's latest quiz results (kept on the default language's lesson)."""
     course = lesson.course
     lessons = list(course_lessons(course=course))
-    done: set[int] = set()
+    done: set = set()
     if user.is_authenticated:
-        done = set(
-            LessonProgress.objects.filter(
-                user=user, lesson__in=[item.pk for item in lessons], completed_at__isnull=False
-            ).values_list("lesson_id", flat=True)
-        )
+        done = _done_keys(user=user, lessons=[*lessons, lesson])
     position = next((i for i, item in enumerate(lessons) if item.pk == lesson.pk), None)
     for item in lessons:
-        item.is_done = item.pk in done
+        item.is_done = item.translation_key in done
     previous_lesson = next_lesson = None
     if position is not None:
         previous_lesson = lessons[position - 1] if position > 0 else None
@@ -373,7 +396,7 @@ def lesson_context(*, lesson: LessonPage, user) -> dict:
     return {
         "course": course,
         "lessons": lessons,
-        "lesson_done": lesson.pk in done,
+        "lesson_done": lesson.translation_key in done,
         "previous_lesson": previous_lesson,
         "next_lesson": next_lesson,
         "quiz_feedback": _quiz_feedback(lesson=lesson, user=user),

@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.pages import source_page
+
 from .blocks import quiz_choice_order, quiz_marks, quiz_seed
 from .models import (
     ActivityResult,
@@ -74,9 +76,13 @@ def enrolment_create(
     enrolment is re-activated (subject to the same rules). When the lyceum and municipality are not
     given they are snapshotted by the registered placement resolver
     (`placement_resolver_register`).
+
+    A translation of a course enrols in the original (the default language's course): learning records
+    are kept on the default language's pages, whichever language the learner reads.
     """
     if not getattr(user, "is_authenticated", False):
         raise ValidationError(_("Log in to enrol."))
+    course = source_page(course)
     # Lock the course row: every enrolment into this course is serialised behind this lock.
     course = CoursePage.objects.select_for_update(of=("self",)).get(pk=course.pk)
     existing = Enrolment.objects.select_for_update().filter(user=user, course=course).first()
@@ -140,7 +146,9 @@ LESSON_VISIT_RECORD_SECONDS = 60
 
 @transaction.atomic
 def lesson_visit(*, user, lesson: LessonPage) -> LessonProgress:
-    """Record that the learner opened the lesson; a lesson without activities is complete once seen."""
+    """Record that the learner opened the lesson (in any language: progress is kept on the default
+    language's lesson); a lesson without activities is complete once seen."""
+    lesson = source_page(lesson)
     now = timezone.now()
     progress, created = LessonProgress.objects.get_or_create(
         user=user, lesson=lesson, defaults={"first_visited_at": now, "last_visited_at": now}
@@ -223,8 +231,10 @@ def activity_result_record(
     Overwrites the previous result: the caller decides whether it records the best or the last one.
     `passed` is set when `score / max_score` reaches the pass mark (the course's `pass_mark` unless one
     is given, in percent). Then re-evaluates completion of the lesson and of the course (which may
-    complete the enrolment and issue the certificate).
+    complete the enrolment and issue the certificate). A translation's result is kept on the default
+    language's lesson.
     """
+    lesson = source_page(lesson)
     score = Decimal(str(score))
     max_score = Decimal(str(max_score))
     if kind not in ActivityResult.Kind.values:
@@ -289,8 +299,10 @@ def quiz_attempt_submit(*, user, lesson: LessonPage, quiz_id: str, data) -> Quiz
     scores a point when exactly the correct answers are chosen (`blocks.quiz_marks`). The attempt is
     stored with the order its answers were shown in (the learner's seed for this attempt), and the best
     attempt so far is recorded as the activity result. Answers identify choices by their index in the
-    quiz, never by their position on the page.
+    quiz, never by their position on the page. A translation's quiz is checked against, and recorded
+    on, the default language's lesson (a translation keeps the quizzes' ids and answers' order).
     """
+    lesson = source_page(lesson)
     quiz = quiz_block_value(lesson=lesson, quiz_id=quiz_id)
     if quiz is None:
         raise ValidationError(_("This quiz no longer exists."))

@@ -5,3 +5,8 @@ from django.dispatch import Signal
 
 #: An enrolment was created, re-activated, completed or withdrawn. Sent with `enrolment`.
 enrolment_changed = Signal()
+
+#: A member of staff saw a learner's record in a view of `courses` (a certificate downloaded by staff).
+#: Sent with `viewer`, `learner`, `action` (a `lyceums.models.PersonalDataAccess.Action` value), `detail`
+#: and `path`; `lyceums` writes it to the staff access log. Not sent for a learner's own records.
+learner_record_accessed = Signal()

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from lms.consent import study_refusal
+
+from . import selectors, services, signals
 from .certificates import certificate_pdf as render_certificate_pdf
 from .forms import CertificateCheckForm
 from .models import Certificate, CoursePage, Enrolment, LessonPage
@@ -49,6 +51,8 @@ def my_learning(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
+    if refusal := study_refusal(request):
+        return refusal
     course = get_object_or_404(CoursePage.objects.live().public(), pk=course_id)
     try:
         enrolment = services.enrolment_create(user=request.user, course=course)
@@ -66,7 +70,10 @@ def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_POST
 def withdraw(request: HttpRequest, course_id: int) -> HttpResponse:
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
-    enrolment = get_object_or_404(Enrolment, user=request.user, course=course)
+    # The enrolment is on the default language's course, whichever translation the learner left from.
+    enrolment = get_object_or_404(
+        Enrolment, user=request.user, course__translation_key=course.translation_key
+    )
     try:
         services.enrolment_withdraw(enrolment=enrolment)
     except ValidationError as error:
@@ -79,6 +86,8 @@ def withdraw(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def quiz_submit(request: HttpRequest, lesson_id: int, quiz_id: str) -> HttpResponse:
+    if refusal := study_refusal(request):
+        return refusal
     lesson = get_object_or_404(LessonPage.objects.live().public(), pk=lesson_id)
     course = lesson.course
     if not selectors.can_view_lessons(user=request.user, course=course):
@@ -106,6 +115,15 @@ def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
     certificate = selectors.certificate_for_download(user=request.user, number=number)
     if certificate is None:
         raise Http404(_("No such certificate."))
+    if certificate.enrolment.user_id != request.user.pk:
+        signals.learner_record_accessed.send(
+            sender=Certificate,
+            viewer=request.user,
+            learner=certificate.enrolment.user,
+            action="certificate",
+            detail=certificate.number,
+            path=request.path,
+        )
     response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
     response["Cache-Control"] = "private, no-store"

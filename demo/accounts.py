@@ -23,6 +23,7 @@ EDITOR_PERMISSIONS = [
     ("wagtaildocs", "add_document"),
     ("wagtaildocs", "choose_document"),
     *[("grading", f"{action}_exercise") for action in ("add", "change", "view")],  # as grading 0005 grants
+    ("simple_translation", "submit_translation"),  # the admin's "Translate" action
 ]
 EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page"]
 

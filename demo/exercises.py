@@ -7,6 +7,7 @@ from pathlib import Path
 from django.db import transaction
 from wagtail.rich_text import RichText
 
+from common.pages import in_default_locale
 from courses.models import CoursePage, LessonPage
 from grading.models import Exercise
 from grading.services import exercise_create, exercise_set_notebook
@@ -76,7 +77,7 @@ def seed_exercises() -> list[Exercise]:
     for course_slug, lesson_slug in EXERCISE_LESSONS.items():
         exercise = _exercise_for(course_slug)
         exercises.append(exercise)
-        course = CoursePage.objects.filter(slug=course_slug).first()
+        course = in_default_locale(CoursePage.objects.filter(slug=course_slug)).first()
         if course is None:
             continue
         lesson = LessonPage.objects.child_of(course).filter(slug=lesson_slug).first()

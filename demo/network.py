@@ -17,6 +17,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from common.calendar import academic_year
+from common.pages import in_default_locale
 from courses.models import ActivityResult, CoursePage, Enrolment, LessonPage, TrackPage
 from lyceums.models import (
     EnrolmentPlan,
@@ -63,10 +64,11 @@ def seed_network(*, learners_per_lyceum: int = 10) -> dict[str, int]:
     kazan = Region.objects.get(code="kazan")
     chelny = Region.objects.get(code="naberezhnye-chelny")
     lyceums = [_lyceum_for(region) for region in regions] + [_lyceum_for(kazan, 2), _lyceum_for(chelny, 2)]
-    tracks = list(TrackPage.objects.live().order_by("sort_order", "title"))
+    # Learning records are kept on the default language's pages (see lms/i18n.py).
+    tracks = list(in_default_locale(TrackPage.objects.live()).order_by("sort_order", "title"))
     student_courses: dict[int, list[CoursePage]] = {}
     teacher_courses: list[CoursePage] = []
-    for course in CoursePage.objects.live().order_by("path"):
+    for course in in_default_locale(CoursePage.objects.live()).order_by("path"):
         parent_path = course.path[: -Page.steplen]
         track = next((t for t in tracks if t.path == parent_path), None)
         if course.audience == CoursePage.Audience.TEACHERS:
@@ -181,7 +183,7 @@ def _generate_enrolments(rng, lyceums, groups, student_courses, teacher_courses,
     if not all_student_courses:
         return 0
     lessons: dict[int, list[LessonPage]] = {}
-    for lesson in LessonPage.objects.live():
+    for lesson in in_default_locale(LessonPage.objects.live()):
         lessons.setdefault(lesson.path[: -Page.steplen], []).append(lesson)
     memberships = GroupMembership.objects.filter(left_at__isnull=True).select_related(
         "group__lyceum", "group__track"

@@ -25,9 +25,25 @@ function sizeProgressBars(root) {
   });
 }
 
+// The version for the visually impaired with images off (lms/accessibility.py): the style sheet hides
+// the images and charts; each image gets its text alternative next to it, each chart its table.
+function showImageAlternatives(root) {
+  if (!document.documentElement.classList.contains("vision-no-images")) return;
+  root.querySelectorAll("img[alt]:not([alt=''])").forEach((img) => {
+    if (img.nextElementSibling?.classList.contains("vision-alt")) return;
+    const text = document.createElement("span");
+    text.className = "vision-alt";
+    text.textContent = img.alt;
+    img.after(text);
+  });
+  // Charts are hidden with the images: their tables take their place.
+  root.querySelectorAll("details.chart-table").forEach((details) => (details.open = true));
+}
+
 function enhance(root) {
   renderCharts(root);
   sizeProgressBars(root);
+  showImageAlternatives(root);
 }
 
 // A module script runs after the document is parsed, before DOMContentLoaded.

@@ -678,7 +678,9 @@ def submission_review(*, submission: Submission, reviewer, decision: str, reason
 def exercise_regrade(*, exercise: Exercise, student_ids: list[int] | None = None) -> int:
     """Queue every finished submission of *exercise* (optionally of some learners) for grading again.
     Returns how many were queued."""
-    submissions = Submission.objects.filter(exercise=exercise, state__in=Submission.TERMINAL_STATES)
+    submissions = Submission.objects.filter(exercise=exercise, state__in=Submission.TERMINAL_STATES).exclude(
+        notebook=""
+    )
     if student_ids is not None:
         submissions = submissions.filter(student_id__in=student_ids)
     count = 0
@@ -690,9 +692,10 @@ def exercise_regrade(*, exercise: Exercise, student_ids: list[int] | None = None
 
 @transaction.atomic
 def submission_regrade(*, submission: Submission) -> Submission:
-    """Grade a finished submission again (after the exercise's tests changed, say)."""
+    """Grade a finished submission again (after the exercise's tests changed, say). A submission whose
+    notebook was removed (its author's personal data deleted) keeps its score: there is nothing to run."""
     locked = Submission.objects.select_for_update().get(pk=submission.pk)
-    if not locked.is_terminal:
+    if not locked.is_terminal or not locked.notebook:
         return locked
     previous = locked.state
     locked.state = Submission.State.QUEUED

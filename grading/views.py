@@ -21,7 +21,9 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from common.spreadsheets import to_csv, to_xlsx
+from lms.consent import study_refusal
 from lyceums import scoping
+from lyceums.access_log import Action, record_access
 
 from . import hidden_tests, selectors, services, tamper
 from .engines.nbgrader_engine import render_feedback
@@ -48,7 +50,10 @@ def _exercise_context(request: HttpRequest, exercise: Exercise, lesson=None) -> 
 def exercise_access_refusal(request: HttpRequest, exercise: Exercise) -> HttpResponse | None:
     """None when the user may work on the exercise (`selectors.exercise_accessible`); otherwise what a
     visitor gets, as for a lesson: anonymous → the log-in page; someone not enrolled → the course page
-    with an invitation to enrol; when no live course carries the exercise → 404."""
+    with an invitation to enrol; when no live course carries the exercise → 404; a learner under 14 whose
+    parent has not consented yet → the page that says so (`lms.consent.study_refusal`)."""
+    if refusal := study_refusal(request):
+        return refusal
     if selectors.exercise_accessible(user=request.user, exercise=exercise):
         return None
     if not request.user.is_authenticated:
@@ -176,6 +181,13 @@ def _flag_rows(flags: list[dict]) -> list[dict]:
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _viewable(request, pk)
+    record_access(
+        viewer=request.user,
+        learner=submission.student,
+        action=Action.SUBMISSION,
+        detail=f"{submission.exercise} #{submission.attempt}",
+        path=request.path,
+    )
     context = _submission_context(request, submission)
     context["attempts"] = selectors.student_submissions(
         exercise=submission.exercise, student=submission.student
@@ -211,6 +223,13 @@ def submission_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     is_manager = selectors.can_manage_submission(user=request.user, submission=submission)
     if not is_manager and not submission.feedback_open_to_learner:
         raise Http404
+    record_access(
+        viewer=request.user,
+        learner=submission.student,
+        action=Action.NOTEBOOK,
+        detail=f"{submission.exercise} #{submission.attempt}",
+        path=request.path,
+    )
     withheld = {
         c.grade_id
         for c in submission.cell_grades.all()
@@ -344,6 +363,9 @@ def _group_and_exercise(request: HttpRequest, exercise_pk: int, group_pk: int):
 def gradebook_group(request: HttpRequest, exercise_pk: int, group_pk: int) -> HttpResponse:
     group, exercise = _group_and_exercise(request, exercise_pk, group_pk)
     rows = selectors.gradebook_rows(user=request.user, group=group, exercise=exercise)
+    record_access(
+        viewer=request.user, action=Action.GRADEBOOK, detail=f"{group} · {exercise}", path=request.path
+    )
     return render(
         request,
         "grading/gradebook_group.html",
@@ -425,6 +447,14 @@ def gradebook_export(request: HttpRequest, exercise_pk: int, group_pk: int, fmt:
     group, exercise = _group_and_exercise(request, exercise_pk, group_pk)
     header, table = _export_table(
         selectors.gradebook_rows(user=request.user, group=group, exercise=exercise), exercise
+    )
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    record_access(
+        viewer=request.user,
+        action=Action.EXPORT,
+        detail=f"{group} · {exercise} ({fmt})",
+        path=request.path,
     )
     if fmt == "csv":
         response = HttpResponse(to_csv(header, table), content_type="text/csv; charset=utf-8")

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grading.models import Exercise
 from grading.views import exercise_access_refusal
+from lyceums.access_log import Action, record_access
 
 from . import selectors, services
 from .client import HubError, NotebookNotFound, ServerStarting, ServerStatus
@@ -238,6 +239,13 @@ def student_notebook(request: HttpRequest, exercise_id: int, student_id: int) ->
         logger.warning("JupyterHub: %s (%s)", error, error.detail)
         error_message = str(error)
     else:
+        record_access(
+            viewer=request.user,
+            learner=student,
+            action=Action.NOTEBOOK,
+            detail=f"JupyterHub · {exercise}",
+            path=request.path,
+        )
         if request.GET.get("download") == "1":
             response = HttpResponse(raw, content_type="application/x-ipynb+json")
             filename = f"{hub_username(student)}-{exercise.slug}.ipynb"

@@ -2,13 +2,16 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from .accessibility import vision_settings
 from .navigation import nav_items_for
 
 
 def platform(request: HttpRequest) -> dict:
-    """Values every page template needs: the site name, the hub address and the menu."""
+    """Values every page template needs: the site name, the hub address, the menu and the settings of
+    the version for the visually impaired (None: the ordinary version)."""
     return {
         "SITE_NAME": settings.WAGTAIL_SITE_NAME,
         "JUPYTERHUB_URL": settings.JUPYTERHUB_URL,
         "nav_items": SimpleLazyObject(lambda: nav_items_for(request.user)),
+        "vision": vision_settings(request),
     }

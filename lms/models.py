@@ -1,7 +1,9 @@
 """Accounts: a custom user whose login is the e-mail address."""
 
+import datetime
 import unicodedata
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -78,7 +80,18 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
-    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"),
+        null=True,
+        blank=True,
+        help_text=_("Known from a roster import; the birth date, once given, sets it."),
+    )
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    guardian_email = models.EmailField(
+        _("parent's or guardian's e-mail address"),
+        blank=True,
+        help_text=_("Of a learner under 14: where the link to confirm the consent to processing goes."),
+    )
     is_staff = models.BooleanField(
         _("staff status"), default=False, help_text=_("May log in to the administration site.")
     )
@@ -122,3 +135,52 @@ class User(AbstractBaseUser, PermissionsMixin):
             self.email = normalize_email_address(self.email)
         except ValidationError as error:
             raise ValidationError({"email": error.messages}) from None
+
+    def is_younger_than(self, years: int, *, today: datetime.date | None = None) -> bool:
+        """Whether the person is under *years* of age today: from the birth date, or, when only the
+        birth year is known (a roster import), whenever they may be (the cautious reading). False when
+        neither is known."""
+        today = today or timezone.localdate()
+        if self.birth_date is not None:
+            return age_on(self.birth_date, today) < years
+        if self.birth_year is not None:
+            return today.year - self.birth_year <= years
+        return False
+
+
+def age_on(birth_date: datetime.date, day: datetime.date) -> int:
+    """Full years of age on *day* of someone born on *birth_date* (29 February counts from 1 March)."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+class Consent(models.Model):
+    """A consent to the processing of a person's personal data under one version of the personal-data
+    policy: the person's own (given at registration or at log-in) or, for a learner under 14, their
+    parent's or guardian's (given through the e-mailed link). Kept as given, never edited: a new policy
+    version needs new rows."""
+
+    class Kind(models.TextChoices):
+        OWN = "own", _("The person's own")
+        GUARDIAN = "guardian", _("A parent's or guardian's")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="consents"
+    )
+    kind = models.CharField(_("given by"), max_length=10, choices=Kind.choices, default=Kind.OWN)
+    policy_version = models.CharField(_("policy version"), max_length=50)
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    guardian_email = models.EmailField(_("parent's or guardian's e-mail address"), blank=True)
+
+    class Meta:
+        verbose_name = _("consent to processing")
+        verbose_name_plural = _("consents to processing")
+        ordering = ["-given_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "policy_version"], name="lms_consent_one_per_kind_and_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · {self.policy_version}"

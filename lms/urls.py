@@ -1,15 +1,18 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 from oauth2_provider import urls as oauth2_provider_urls
 from wagtail import urls as wagtail_urls
+from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import health
-from .views import external_login_link, portal_login
+from . import consent_views, health
+from .i18n import language_switch
+from .views import external_login_link, portal_login, vision_settings_set
 
 # The OpenID Connect provider serves what JupyterHub logs in with (docker/jupyterhub/jupyterhub_config.py:
 # authorize, token, userinfo) and the public documents describing it (discovery, signing keys, RFC 8414
@@ -37,8 +40,18 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/external/link/", external_login_link, name="external_login_link"),
+    # Consent to the processing of personal data (lms.consent): at log-in, and a parent's for a learner
+    # under 14 (the link e-mailed to them).
+    path("accounts/consent/", consent_views.consent, name="consent"),
+    path("accounts/consent/guardian/", consent_views.guardian_pending, name="consent_guardian_pending"),
+    path(
+        "accounts/consent/guardian/<str:token>/",
+        consent_views.guardian_confirm,
+        name="consent_guardian_confirm",
+    ),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language_switch, name="set_language"),
+    path("accessibility/", vision_settings_set, name="vision_settings"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("oauth/", include((oauth_urlpatterns, "oauth2_provider"))),
     path("api/v1/", include("lms.api")),
@@ -46,9 +59,14 @@ urlpatterns = [
     path("network/", include("lyceums.urls")),
     path("exercises/", include("grading.urls")),
     path("hub/", include("hub.urls")),
+    path("privacy/", include("privacy.urls")),
 ]
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("_util/login/", portal_login), path("", include(wagtail_urls))]
+# Site pages: the default language's at their own addresses, another language's under its prefix (/tt/…);
+# an address without a prefix is routed in the page tree of the visitor's language (see lms/i18n.py).
+urlpatterns += [path("_util/login/", portal_login)]
+urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)
+urlpatterns += [re_path(wagtail_urls.serve_pattern, wagtail_views.serve, name="wagtail_serve_any_language")]

@@ -11,10 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
+from .accessibility import vision_cookie_set, vision_settings, vision_settings_change
 from .external_login import PENDING_LINK_KEY, link_confirm, pending_link
 
 
@@ -73,3 +76,17 @@ def external_login_link(request: HttpRequest) -> HttpResponse:
         "account/external_login_link.html",
         {"form": form, "provider": sociallogin.provider, "email": user.email},
     )
+
+
+@require_POST
+def vision_settings_set(request: HttpRequest) -> HttpResponseRedirect:
+    """The version for the visually impaired: the bar's buttons (and the header's switch) post here; the
+    choice is remembered in a cookie (lms.accessibility) and the visitor goes back to the page they were
+    on. A plain form post, so it works without JavaScript."""
+    settings = vision_settings_change(vision_settings(request), request.POST)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    vision_cookie_set(response, settings, secure=request.is_secure())
+    return response

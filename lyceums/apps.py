@@ -11,15 +11,17 @@ class LyceumsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at module level: these modules import models, which need a ready registry.
         from courses.services import placement_resolver_register
-        from courses.signals import enrolment_changed
+        from courses.signals import enrolment_changed, learner_record_accessed
         from lms.navigation import register_nav_item
 
         from . import scoping
+        from .access_log import learner_record_accessed_receiver
         from .receivers import enrolment_changed_refresh_stats
         from .selectors import learner_placement
 
         enrolment_changed.connect(enrolment_changed_refresh_stats, dispatch_uid="lyceums.stats")
         placement_resolver_register(learner_placement)
+        learner_record_accessed.connect(learner_record_accessed_receiver, dispatch_uid="lyceums.access_log")
 
         register_nav_item(
             label=_("Dashboards"),

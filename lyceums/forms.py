@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
 from django.utils.translation import gettext_lazy as _
 
+from common.pages import in_default_locale
 from courses.models import TrackPage
 
 from .imports import file_too_large_message
@@ -13,7 +14,7 @@ from .imports import file_too_large_message
 
 class PlanForm(forms.Form):
     track = forms.ModelChoiceField(
-        label=_("Track"), queryset=TrackPage.objects.order_by("sort_order", "title")
+        label=_("Track"), queryset=in_default_locale(TrackPage.objects.order_by("sort_order", "title"))
     )
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     planned_enrolments = forms.IntegerField(label=_("Planned enrolments"), min_value=0, max_value=1_000_000)

@@ -313,3 +313,54 @@ class LyceumMonthStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lyceum_id}/{self.month:%Y-%m}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Who looked at whose personal data (152-FZ): written by `lyceums.access_log.record_access`
+
+
+class PersonalDataAccess(models.Model):
+    """One look by a member of staff at a learner's personal data: a learner page, a submission or its
+    notebook, a gradebook, a certificate, an export naming learners. Never edited; republic
+    administrators read it. An export or a gradebook covers a group, so `learner` may be empty and
+    `detail` says what was seen."""
+
+    class Action(models.TextChoices):
+        LEARNER_PAGE = "learner_page", _("Learner page")
+        SUBMISSION = "submission", _("Submission")
+        NOTEBOOK = "notebook", _("Notebook")
+        GRADEBOOK = "gradebook", _("Gradebook")
+        EXPORT = "export", _("Export of personal data")
+        CERTIFICATE = "certificate", _("Certificate")
+
+    accessed_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="personal_data_accesses",
+        verbose_name=_("who"),
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("learner"),
+    )
+    action = models.CharField(_("what"), max_length=16, choices=Action.choices)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    path = models.CharField(_("address"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-accessed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["learner", "accessed_at"]),
+            models.Index(fields=["staff", "accessed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.accessed_at:%Y-%m-%d %H:%M} {self.staff_id} {self.action} {self.learner_id}"

@@ -9,7 +9,7 @@ import datetime as dt
 from django.db.models import BooleanField, Case, Count, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from common.pages import parent_path
+from common.pages import in_default_locale, parent_path
 from courses.models import ActivityResult, CoursePage, Enrolment, TrackPage
 
 from .models import GroupMembership, StaffAssignment, StudyGroup
@@ -121,7 +121,7 @@ def group_member_count(*, group: StudyGroup) -> int:
 def group_enrolment_courses(*, group: StudyGroup | None = None) -> QuerySet:
     """Live student courses a teacher may enrol a group into. Given a group that follows a track, the
     track's courses come first (in their page-tree order), each annotated `in_group_track`."""
-    courses = CoursePage.objects.live().filter(audience=CoursePage.Audience.STUDENTS)
+    courses = in_default_locale(CoursePage.objects.live().filter(audience=CoursePage.Audience.STUDENTS))
     track_path = None
     if group is not None and group.track_id is not None:
         track_path = TrackPage.objects.filter(pk=group.track_id).values_list("path", flat=True).first()

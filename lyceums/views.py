@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from common.spreadsheets import to_csv, to_xlsx
 
 from . import dashboards, scoping, selectors, services
+from .access_log import Action, record_access
 from .exports import dashboard_tables
 from .forms import PlanForm, RosterUploadForm, RosterUploadHandler
 from .imports import (
@@ -160,6 +161,10 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     group = get_object_or_404(
         scoping.visible_groups(request.user).select_related("lyceum__region", "track"), pk=pk
     )
+    # The roster: every learner's name and progress, as a gradebook shows them (logged the same way).
+    record_access(
+        viewer=request.user, action=Action.LEARNER_PAGE, detail=f"{group} · {group.lyceum}", path=request.path
+    )
     return render(
         request,
         "lyceums/group_detail.html",
@@ -175,6 +180,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     learner = get_object_or_404(scoping.visible_learners(request.user), pk=pk)
+    record_access(viewer=request.user, learner=learner, action=Action.LEARNER_PAGE, path=request.path)
     return render(
         request,
         "lyceums/learner_detail.html",

@@ -11,6 +11,7 @@ from wagtail.embeds.embeds import get_embed_hash
 from wagtail.embeds.models import Embed
 from wagtail.models import Page, Site
 
+from common.pages import in_default_locale
 from courses.models import CatalogPage, CoursePage, LessonPage, TrackPage
 
 from . import games, short, smm, teachers, web
@@ -80,7 +81,7 @@ def ensure_video_embeds() -> None:
 
 
 def ensure_catalog() -> CatalogPage:
-    catalog = CatalogPage.objects.first()
+    catalog = in_default_locale(CatalogPage.objects.order_by("path")).first()
     if catalog is not None:
         return catalog
     site = Site.objects.get(is_default_site=True)
@@ -97,7 +98,7 @@ def seed_courses() -> SeedResult:
 
     tracks: dict[str, TrackPage] = {}
     for order, track in enumerate(TRACKS, start=1):
-        page = TrackPage.objects.filter(code=track.code).first()
+        page = in_default_locale(TrackPage.objects.filter(code=track.code)).first()
         if page is None:
             page = _publish(
                 catalog,

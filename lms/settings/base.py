@@ -42,6 +42,7 @@ THIRD_PARTY_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -50,6 +51,7 @@ THIRD_PARTY_APPS = [
     "wagtail.images",
     "wagtail.search",
     "wagtail.admin",
+    "wagtail.locales",
     "wagtail",
     "modelcluster",
     "taggit",
@@ -70,6 +72,7 @@ LOCAL_APPS = [
     "grading",
     "hub",
     "content",
+    "privacy",
     "demo",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -82,7 +85,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "lms.static_files.StaticFilesMiddleware",  # WhiteNoise (see the module for what it adds)
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The reader's language from the page address's prefix, else their choice (see lms/i18n.py).
+    "lms.i18n.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Public pages as anonymous visitors see them, from the cache (see the module; PAGE_CACHE_SECONDS).
@@ -93,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A signed-in person who has not accepted the current personal-data policy sees the consent page first.
+    "lms.consent.ConsentRequiredMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -172,6 +178,9 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # E-mail subjects start with the platform's name (allauth's default is the current Site's name, which
 # lms/sites.py keeps in line with WAGTAIL_SITE_NAME and SITE_URL).
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{WAGTAIL_SITE_NAME}] "
+# How long the link e-mailed to a parent or guardian of a learner under 14 confirms the consent to the
+# processing of personal data (lms.consent), in seconds: a week by default.
+GUARDIAN_CONSENT_LINK_MAX_AGE = env.int("GUARDIAN_CONSENT_LINK_MAX_AGE", default=7 * 24 * 3600)
 
 # --- Sign-in through an external OpenID Connect provider (the republic's ESIA gateway, say), off unless
 # EXTERNAL_OIDC_SERVER_URL is set. An external sign-in never takes over an existing account by itself:
@@ -213,6 +222,10 @@ if env("EMAIL_URL", default=""):
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="ru")
 LANGUAGES = [("ru", _("Russian")), ("tt", _("Tatar")), ("en", _("English"))]
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+# Pages are translatable: one page tree per content language (a Locale added in the admin), kept in step
+# with the default language's tree, where an untranslated page is an alias of its original (lms/i18n.py).
+WAGTAIL_I18N_ENABLED = True
+WAGTAILSIMPLETRANSLATION_SYNC_PAGE_TREE = True
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("en", "English"), ("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "lms" / "locale"]
 # Django ships no Tatar formats (dates would be American, 01/14/2027): the portal's own are in lms/formats.
@@ -286,6 +299,7 @@ CELERY_TASK_ROUTES = {
     "grading.tasks.requeue_stuck_submissions": {"queue": "default"},
     "grading.tasks.reconcile_completions": {"queue": "default"},
     "grading.tasks.*": {"queue": "grading"},
+    "privacy.*": {"queue": "default"},
 }
 # Statistics are rebuilt every 10 minutes and coordinators get their weekly report on Monday morning;
 # the grading sweeper and the completion reconciliation run on `default` (see the routes above).
@@ -305,6 +319,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"queue": "default"},
     },
+    # Long-inactive accounts are warned, then anonymised (PERSONAL_DATA_INACTIVE_DAYS below).
+    "privacy-inactive-accounts": {
+        "task": "privacy.inactive_accounts_sweep",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -319,7 +338,6 @@ WAGTAILSEARCH_BACKENDS = {
 }
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "zip", "ipynb", "txt", "csv"]
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
-WAGTAIL_I18N_ENABLED = False
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 
 # --- REST API, and the OpenID Connect provider JupyterHub logs in with.
@@ -419,6 +437,11 @@ LYCEUM_IMPORT_SYNC_ROWS = 500  # larger files are imported by a Celery task with
 # Enrolments, completions and withdrawals refresh their lyceum's summary rows this many seconds later
 # (changes in between coalesce into one refresh); beat rebuilds everything every 10 minutes.
 LYCEUM_STATS_DEBOUNCE_SECONDS = env.int("LYCEUM_STATS_DEBOUNCE_SECONDS", default=5)
+
+# --- Personal data (privacy): accounts nobody has used for this many days are anonymised by a daily beat
+# task, after a warning e-mail sent this many days before (docs/personal-data.md).
+PERSONAL_DATA_INACTIVE_DAYS = env.int("PERSONAL_DATA_INACTIVE_DAYS", default=3 * 365)
+PERSONAL_DATA_WARNING_DAYS = env.int("PERSONAL_DATA_WARNING_DAYS", default=30)
 
 # --- Grading.
 # The engine that grades notebooks (the fork engine: nbgrader's scores, a pre-warmed fork server, tests

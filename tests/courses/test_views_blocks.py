@@ -78,12 +78,27 @@ def test_video_player_frame_gets_the_title(learner_client):
         [
             {
                 "type": "video",
-                "value": {"video": VIDEO_URL, "title": "Как работает HTTP", "transcript": "Текст"},
+                "value": {
+                    "video": VIDEO_URL,
+                    "title": "Как работает HTTP",
+                    "transcript": "Браузер отправляет запрос.\n\nСервер отвечает страницей.",
+                },
             }
         ]
     )
     assert '<iframe title="Как работает HTTP" src="https://www.youtube.com/embed/abcdefghijk"' in html
-    assert "<summary>Transcript</summary>" in html
+    # The text alternative follows the player, paragraph by paragraph.
+    transcript = html.index('<div class="mt-2 video-transcript">')
+    assert html.index("<iframe") < html.index("<summary>Text version of the video</summary>") < transcript
+    assert "<p>Браузер отправляет запрос.</p>" in html[transcript:]
+    assert "<p>Сервер отвечает страницей.</p>" in html[transcript:]
+
+
+def test_video_without_text_alternative_shows_no_empty_section(learner_client):
+    """A video whose text alternative is empty gets no empty "text version" disclosure."""
+    value = {"video": "https://video.example.org/v/2", "title": "Урок", "transcript": ""}
+    html = learner_client([{"type": "video", "value": value}])
+    assert "Text version of the video" not in html
 
 
 def test_video_from_unknown_provider_falls_back_to_a_link(learner_client):

@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from wagtail.models import Page, Revision
 
+from common.pages import in_default_locale
 from courses.models import CoursePage, LessonPage, TrackPage
 from demo.accounts import DEMO_ACCOUNTS
 from demo.courses import EXERCISE_LESSONS, TRACKS, seed_courses
@@ -56,7 +57,7 @@ def test_every_track_is_live_with_a_course(seeded_demo):
     """All digital-economy tracks exist, are published and none is empty."""
     assert len(TRACKS) >= 25
     for track in TRACKS:
-        page = TrackPage.objects.get(code=track.code)
+        page = in_default_locale(TrackPage.objects).get(code=track.code)
         assert page.live
         assert page.title == track.title
         assert page.live_revision is not None
@@ -67,7 +68,7 @@ def test_every_track_is_live_with_a_course(seeded_demo):
 def test_full_courses_have_lessons_quiz_and_practice(seeded_demo, slug):
     """Each fully written student course has 4+ teaching lessons, a quiz whose questions all mark a
     correct answer, and the practice lesson reserved for the notebook exercise."""
-    course = CoursePage.objects.live().get(slug=slug)
+    course = in_default_locale(CoursePage.objects.live()).get(slug=slug)
     lessons = LessonPage.objects.live().child_of(course)
     practice = EXERCISE_LESSONS[slug]
     assert lessons.exclude(slug=practice).count() >= 4
@@ -82,7 +83,7 @@ def test_full_courses_have_lessons_quiz_and_practice(seeded_demo, slug):
 
 def test_teachers_course(seeded_demo):
     """The teachers' course is for the teacher audience and has four lessons."""
-    course = CoursePage.objects.get(slug="teaching-programming")
+    course = in_default_locale(CoursePage.objects).get(slug="teaching-programming")
     assert course.audience == CoursePage.Audience.TEACHERS
     assert LessonPage.objects.live().child_of(course).count() == 4
 
@@ -105,7 +106,7 @@ def test_admin_and_editor_roles(seeded_demo):
     assert admin.is_superuser
     assert not editor.is_superuser
     assert editor.has_perm("wagtailadmin.access_admin")
-    home = Page.objects.get(depth=2)
+    home = in_default_locale(Page.objects.filter(depth=2)).get()
     assert home.permissions_for_user(editor).can_edit()
     assert not get_user_model().objects.get(email="student@example.org").has_perm("wagtailadmin.access_admin")
 

@@ -1,37 +1,18 @@
 """A learner's first session in a real browser: register, confirm the address, enrol, study a lesson,
 pass its quiz and see the progress — with an accessibility check of every page on the way."""
 
-import json
 import re
 from urllib.parse import urlparse
 
 import pytest
-from django.conf import settings
 from django.core import mail
+
+from tests.e2e.axe import serious_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-AXE_SCRIPT = settings.BASE_DIR / "lms" / "static" / "dist" / "axe.min.js"
 COURSE_URL = "/catalog/web-development/intro-web-development/"
 PASSWORD = "Kazan-lyceum-2026"
-
-
-def serious_violations(page, context: str = "document") -> list[str]:
-    """The serious and critical axe-core violations in `context` (a CSS selector, or the document)."""
-    assert AXE_SCRIPT.exists(), "run `npm run build` to bundle axe-core"
-    if not page.evaluate("typeof axe !== 'undefined'"):
-        # Loaded from the portal itself: the content security policy refuses inline scripts.
-        origin = "{0.scheme}://{0.netloc}".format(urlparse(page.url))
-        page.add_script_tag(url=f"{origin}{settings.STATIC_URL}dist/axe.min.js")
-    target = "document" if context == "document" else json.dumps({"include": [[context]]})
-    results = page.evaluate(f"async () => await axe.run({target}, {{resultTypes: ['violations']}})")
-    serious = [
-        f"{violation['id']} ({violation['impact']}): "
-        + "; ".join(", ".join(node["target"]) for node in violation["nodes"][:5])
-        for violation in results["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-    return serious
 
 
 def assert_accessible(page, name: str) -> None:
@@ -62,6 +43,7 @@ def test_register_enrol_study_and_see_progress(live_server, browser_page, demo_c
     page.get_by_role("link", name="Register").first.click()
     page.locator("#id_email").fill("Aigul.Mingazova@example.org")
     page.get_by_label("Full name").fill("Айгуль Мингазова")
+    page.get_by_label("Birth date").fill("2008-05-17")
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
     page.get_by_role("button", name="Register").click()

@@ -1,7 +1,8 @@
 """Test factories, one of each, for every app's records. Pages are built only where the page tree
 allows them (home → catalogue → track → course → lesson)."""
 
-from .accounts import UserFactory
+from .accounts import ConsentFactory, UserFactory
+from .content import PrivacyPolicyPageFactory, policy_version_publish
 from .courses import (
     CoursePageFactory,
     EnrolmentFactory,
@@ -15,6 +16,7 @@ from .courses import (
     home_page,
     make_course,
     make_track,
+    page_translation,
     paragraph_block,
     quiz_block,
 )
@@ -29,6 +31,9 @@ from .lyceums import (
 )
 
 __all__ = [
+    "ConsentFactory",
+    "PrivacyPolicyPageFactory",
+    "policy_version_publish",
     "DEMO_NOTEBOOKS",
     "CoursePageFactory",
     "EnrolmentFactory",
@@ -51,6 +56,7 @@ __all__ = [
     "home_page",
     "make_course",
     "make_track",
+    "page_translation",
     "paragraph_block",
     "quiz_block",
 ]

@@ -179,3 +179,19 @@ def paragraph_block(html: str) -> dict:
 
 def code_block(code: str, language: str = "python") -> dict:
     return {"type": "code", "value": {"language": language, "code": code, "caption": ""}}
+
+
+def page_translation(page: Page, *, language: str = "tt", alias: bool = False, **values) -> Page:
+    """The page's version in `language` (its locale created when missing), made by Wagtail's copy for
+    translation with any missing ancestors as aliases: an alias of the page (shows the original, as an
+    untranslated page does) when `alias`, else a published copy with `values` set."""
+    locale, _created = Locale.objects.get_or_create(language_code=language)
+    existing = page.get_translation_or_none(locale)
+    if existing is not None:
+        return existing.specific
+    translated = page.specific.copy_for_translation(locale, copy_parents=True, alias=alias).specific
+    if not alias:
+        for name, value in values.items():
+            setattr(translated, name, value)
+        translated.save_revision().publish()
+    return translated

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from wagtail.models import Page
 
+from common.pages import in_default_locale
 from courses.models import ActivityResult, CoursePage, Enrolment, LessonPage
 from demo.courses import seed_courses
 from lyceums.models import Lyceum, Region
@@ -36,10 +37,10 @@ class Command(BaseCommand):
     def handle(self, *args, enrolments: int, lyceums_per_region: int, per_learner: int, seed: int, **options):
         rng = random.Random(seed)  # noqa: S311 - synthetic data
         started = time.monotonic()
-        courses = list(CoursePage.objects.values_list("pk", "path", "audience"))
+        courses = list(in_default_locale(CoursePage.objects).values_list("pk", "path", "audience"))
         if not courses:
             seed_courses()
-            courses = list(CoursePage.objects.values_list("pk", "path", "audience"))
+            courses = list(in_default_locale(CoursePage.objects).values_list("pk", "path", "audience"))
         lessons: dict[str, list[int]] = {}
         for pk, path in LessonPage.objects.values_list("pk", "path"):
             lessons.setdefault(path[: -Page.steplen], []).append(pk)

@@ -13,6 +13,8 @@ from demo.accounts import demo_accounts_table, ensure_demo_accounts
 from demo.courses import seed_courses
 from demo.exercises import seed_exercises
 from demo.network import seed_network
+from demo.privacy import seed_privacy_policy
+from demo.translations import seed_translations
 
 NOISY_LOGGERS = ["django_tasks", "wagtail", "modelsearch"]
 
@@ -49,7 +51,9 @@ class Command(BaseCommand):
             self.stdout.write("Site pages…")
             site_structure_ensure()
             self.stdout.write("Demo accounts…")
-            ensure_demo_accounts()
+            accounts = ensure_demo_accounts()
+            self.stdout.write("Personal data policy…")
+            seed_privacy_policy(accounts)
             self.stdout.write("Course catalogue…")
             result = seed_courses()
             self.stdout.write(
@@ -63,6 +67,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {network['lyceums']} lyceums, {network['learners']} learners created, "
                 f"{network['enrolments']} enrolments"
+            )
+            self.stdout.write("Tatar pages…")
+            translations = seed_translations()
+            self.stdout.write(
+                f"  {translations.aliases} pages mirrored, {translations.translated} translated into Tatar"
             )
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(demo_accounts_table())

@@ -1,0 +1,18 @@
+"""`{% content_fallback_notice page %}`: says so when a page is shown in another language than the
+reader's because it has not been translated (see lms.i18n)."""
+
+from django import template
+from django.utils.translation import get_language_info
+from wagtail.models import Page
+
+from lms.i18n import content_fallback
+
+register = template.Library()
+
+
+@register.inclusion_tag("lms/includes/content_fallback.html")
+def content_fallback_notice(page: Page | None) -> dict:
+    locale = content_fallback(page) if isinstance(page, Page) else None
+    if locale is None:
+        return {"fallback": None}
+    return {"fallback": locale, "language": get_language_info(locale.language_code)["name_translated"]}
