@@ -1,8 +1,10 @@
+import functools
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 from oauth2_provider import urls as oauth2_provider_urls
 from wagtail import urls as wagtail_urls
@@ -11,6 +13,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from . import consent_views, health
+from .consent import study_refusal
 from .i18n import language_switch
 from .views import external_login_link, portal_login, vision_settings_set
 
@@ -27,7 +30,25 @@ OAUTH_ENDPOINTS = {
     "jwks-info",
     "oauth-server-metadata",
 }
-oauth_urlpatterns = [p for p in oauth2_provider_urls.urlpatterns if p.name in OAUTH_ENDPOINTS]
+
+
+def _study_gated(view):
+    """*view*, refused to a learner who may not study yet (`lms.consent.study_refusal`): signing in to
+    JupyterHub through the portal is studying, so a learner under 14 waiting for a parent's consent gets
+    the page that says so instead of a notebook server."""
+
+    @functools.wraps(view)
+    def gated(request, *args, **kwargs):
+        return study_refusal(request) or view(request, *args, **kwargs)
+
+    return gated
+
+
+oauth_urlpatterns = [
+    URLPattern(p.pattern, _study_gated(p.callback), p.default_args, p.name) if p.name == "authorize" else p
+    for p in oauth2_provider_urls.urlpatterns
+    if p.name in OAUTH_ENDPOINTS
+]
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

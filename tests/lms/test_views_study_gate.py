@@ -100,3 +100,19 @@ def test_a_learner_of_14_needs_no_parent(client, setting):
     learner.save()
     client.force_login(learner)
     assert client.get(setting["lesson"].url).status_code == 200
+
+
+def test_signing_in_to_jupyterhub_is_refused_while_waiting_for_a_parent(client, setting):
+    """The hub signs learners in through the portal's OpenID Connect: its authorize endpoint answers a
+    learner waiting for a parent with the same page, so no notebook server opens by the hub's own
+    address either; once the parent confirmed, the request reaches the provider."""
+    client.force_login(setting["learner"])
+    url = reverse("oauth2_provider:authorize") + "?response_type=code&client_id=jupyterhub&scope=openid"
+    refused = client.get(url)
+    assert refused.status_code == 403
+    assert "Waiting for your parent" in refused.content.decode()
+    Consent.objects.create(
+        user=setting["learner"], kind="guardian", policy_version="1", guardian_email="mother@example.org"
+    )
+    assert "Waiting for your parent" not in client.get(url).content.decode()
+    assert client.get(url).status_code != 403
