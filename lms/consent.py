@@ -36,6 +36,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from .models import Consent, User
+from .sites import site_url
 
 GUARDIAN_CONSENT_AGE = 14  # 152-FZ art. 9 with the Civil Code art. 28: under 14 a parent acts for the child
 GUARDIAN_LINK_SALT = "lms.consent.guardian"
@@ -148,7 +149,7 @@ def consent_give(
         user.save(update_fields=fields)
     consent = _consent_store(user=user, kind=Consent.Kind.OWN, policy=policy, ip_address=client_ip(request))
     if guardian_consent_missing(user=user, policy=policy) and user.guardian_email:
-        transaction.on_commit(lambda: guardian_request_send(request=request, user=user, policy=policy))
+        transaction.on_commit(lambda: guardian_request_send(user=user, policy=policy))
     return consent
 
 
@@ -184,16 +185,16 @@ def guardian_link_read(token: str) -> tuple[User, Policy]:
     return user, policy
 
 
-def guardian_request_send(*, request: HttpRequest, user: User, policy: Policy) -> None:
-    """E-mail the learner's parent or guardian the link that confirms the consent (in the language of
-    the request, signed with the site's name)."""
+def guardian_request_send(*, user: User, policy: Policy) -> None:
+    """E-mail the learner's parent or guardian the link that confirms the consent (in the current
+    language, signed with the site's name, on the site's public address)."""
     token = guardian_link_token(user=user, policy=policy)
     context = {
         "site_name": settings.WAGTAIL_SITE_NAME,
         "learner": user,
-        "link": request.build_absolute_uri(reverse("consent_guardian_confirm", args=[token])),
+        "link": site_url(reverse("consent_guardian_confirm", args=[token])),
         "policy": policy,
-        "policy_url": request.build_absolute_uri(policy.url),
+        "policy_url": site_url(policy.url),
         "valid_days": settings.GUARDIAN_CONSENT_LINK_MAX_AGE // 86400,
     }
     subject = render_to_string("lms/email/guardian_consent_subject.txt", context).strip()
@@ -212,7 +213,7 @@ def guardian_request_resend(*, request: HttpRequest, user: User, guardian_email:
     if guardian_email and guardian_email != user.guardian_email:
         user.guardian_email = guardian_email
         user.save(update_fields=["guardian_email"])
-    guardian_request_send(request=request, user=user, policy=policy)
+    guardian_request_send(user=user, policy=policy)
     return True
 
 

@@ -1,7 +1,7 @@
 """The `django.contrib.sites` record the platform's e-mails are signed with (allauth reads the current
 site's name and domain for the subject prefix and the signature)."""
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.sites.models import Site
@@ -10,6 +10,12 @@ from django.contrib.sites.models import Site
 def site_domain() -> str:
     """The host (and port, when not the default) of `SITE_URL`."""
     return urlsplit(settings.SITE_URL).netloc or "localhost"
+
+
+def site_url(path: str) -> str:
+    """The absolute address of *path* on the platform's public address (`SITE_URL`), for links that
+    leave the site in e-mails: never built from a request's Host, which may be an internal name."""
+    return urljoin(settings.SITE_URL, path)
 
 
 def site_sync(**kwargs) -> None:

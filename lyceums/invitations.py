@@ -9,8 +9,6 @@ created are invited; existing accounts an import attaches keep signing in as bef
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
@@ -19,6 +17,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
 from django.urls import reverse
 from django.utils import translation
+
+from lms.sites import site_url
 
 # Invitations are sent by tasks of this many accounts each, so one large import does not make one long
 # task whose retry would mail everyone again.
@@ -32,7 +32,7 @@ def invitation_url(user) -> str:
         "account_reset_password_from_key",
         kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
     )
-    return urljoin(settings.SITE_URL, path)
+    return site_url(path)
 
 
 def invitation_language(language: str) -> str:
@@ -59,7 +59,7 @@ def invitations_send(*, user_ids: list[int], language: str) -> int:
                     "user": user,
                     "current_site": site,
                     "invitation_url": invitation_url(user),
-                    "reset_url": urljoin(settings.SITE_URL, reverse("account_reset_password")),
+                    "reset_url": site_url(reverse("account_reset_password")),
                     "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
                 },
             )

@@ -32,6 +32,7 @@ from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 from courses.models import Certificate
 from grading.models import Submission, SubmissionEvent
 from lms.models import Consent
+from lms.sites import site_url
 from lyceums.models import GroupMembership, ImportJob
 
 from .models import Anonymisation, DeletionRequest, InactivityWarning
@@ -193,7 +194,7 @@ def _warning_send(*, user, anonymise_on: dt.date) -> None:
     context = {
         "user": user,
         "anonymise_on": anonymise_on,
-        "login_url": settings.SITE_URL.rstrip("/") + reverse("account_login"),
+        "login_url": site_url(reverse("account_login")),
         "site_name": settings.WAGTAIL_SITE_NAME,
     }
     with translation.override(settings.LANGUAGE_CODE):

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import mail, signing
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +42,9 @@ def _signup(client, **fields):
 
 
 def _guardian_link(message) -> str:
-    match = re.search(r"https?://testserver(/accounts/consent/guardian/\S+/)", message.body)
+    """The path of the parent's link, which is on the site's public address (SITE_URL)."""
+    site = re.escape(settings.SITE_URL.rstrip("/"))
+    match = re.search(rf"{site}(/accounts/consent/guardian/\S+/)", message.body)
     assert match, message.body
     return match.group(1)
 
@@ -347,3 +350,17 @@ def test_the_parents_email_and_page_speak_the_learners_language(
     parent = client.__class__()
     parent.cookies["django_language"] = language
     assert button in parent.get(_guardian_link(to_parent)).content.decode()
+
+
+def test_the_parents_link_is_on_the_sites_public_address_whatever_host_was_asked(client, policy, settings):
+    """The link e-mailed to a parent is built on SITE_URL, never on the Host of the request that caused
+    it (in production an internal name such as `web` is an allowed host too)."""
+    settings.SITE_URL = "https://lyceum.example"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "web"]
+    learner = UserFactory(birth_date=_years_ago(12), guardian_email="typo@example.org", consented=False)
+    Consent.objects.create(user=learner, policy_version="2026-1")
+    client.force_login(learner)
+    client.post("/accounts/consent/guardian/", {"guardian_email": "mother@example.org"}, HTTP_HOST="web")
+    (message,) = mail.outbox
+    assert "https://lyceum.example/accounts/consent/guardian/" in message.body
+    assert "//web" not in message.body
