@@ -59,5 +59,10 @@ def in_locale(pages: QuerySet[P], locale: Locale | int | None = None) -> QuerySe
     """Only the pages of `locale` (a Locale or its id; by default the reader's language's, which falls
     back to the default locale for a language without pages of its own)."""
     if locale is None:
-        locale = Locale.get_active()
+        try:
+            locale = Locale.get_active()
+        except Locale.DoesNotExist:
+            # No locale at all: a database whose pages were never set up (Wagtail's migration creates
+            # the default one), so there is no language to narrow the pages to.
+            return pages
     return pages.filter(locale=locale)
