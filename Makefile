@@ -6,7 +6,7 @@ UV := $(shell ./scripts/ensure-uv.sh)
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test install frontend messages lint check clean serve prod-smoke
+.PHONY: demo test install frontend messages lint check clean serve prod-smoke reference-grades
 
 install: .venv/.installed node_modules/.installed lms/static/dist/app.js messages
 
@@ -40,6 +40,13 @@ demo: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# nbgrader's own scores for every notebook pair of the differential tests, graded again with the nbgrader
+# command line and stored in tests/grading/nbgrader_reference.json (after an upgrade of nbgrader, Jupyter,
+# numpy, pandas or matplotlib, or a change to the nbgrader-cli engine; docs/testing.md). The fork engine's
+# side of each comparison is the cheap one to run alongside.
+reference-grades: install
+	REFERENCE_GRADES=record $(PY) -m pytest -q tests/grading/test_differential_nbgrader.py -k "fork or stored"
 
 # The production stack on loopback (gunicorn, nginx with TLS, PostgreSQL, Redis, workers, beat, JupyterHub)
 # through one learner's whole loop over HTTPS; needs nginx, redis-server, openssl and PostgreSQL on

@@ -30,18 +30,21 @@ def qr_code_svg(data: str) -> bytes:
 
 
 def certificate_pdf(certificate: Certificate, *, language: str | None = None) -> bytes:
-    """The certificate as a one-page A4 landscape PDF."""
+    """The certificate as a one-page A4 landscape PDF in *language* (default: the active one), the
+    course's title included when the course had a translation into it at issue."""
     # Imported here, not at module level: WeasyPrint takes seconds to load and parses (and logs) its
     # stylesheets on import, a cost every process that loads the URLs would pay for a rare download.
     from weasyprint import HTML
 
     url = verification_url(certificate)
     qr = base64.b64encode(qr_code_svg(url)).decode("ascii")
-    with translation.override(language or translation.get_language()):
+    language = language or translation.get_language()
+    with translation.override(language):
         html = render_to_string(
             "courses/certificate_pdf.html",
             {
                 "certificate": certificate,
+                "course_title": certificate.title_in(language),
                 "verification_url": url,
                 "qr_data_uri": f"data:image/svg+xml;base64,{qr}",
                 "site_name": settings.WAGTAIL_SITE_NAME,

@@ -215,8 +215,12 @@ class LessonPage(Page):
 
     @property
     def course(self) -> CoursePage:
-        """The course the lesson belongs to (its parent page), in one query."""
-        return parent_page(self, CoursePage)
+        """The course the lesson belongs to (its parent page): the one Wagtail's routing passed through
+        to reach the lesson, else one query (then kept on the lesson)."""
+        parent = self.__dict__.get("_cached_parent_obj")
+        if not isinstance(parent, CoursePage):
+            parent = self._cached_parent_obj = parent_page(self, CoursePage)
+        return parent
 
     def serve(self, request, *args, **kwargs):
         """Only the course's learners and staff see a lesson; anyone else is sent to the course page,
@@ -390,6 +394,9 @@ class Certificate(models.Model):
     verification_code = models.CharField(max_length=16, unique=True, default=_verification_code)
     learner_name = models.CharField(max_length=200)
     course_title = models.CharField(max_length=255)
+    # The course's title in each language it was translated into when the certificate was issued
+    # ({"tt": "…"}): later edits of the course change no certificate.
+    course_titles = models.JSONField(default=dict, blank=True)
     hours = models.PositiveSmallIntegerField()
     issued_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -403,3 +410,7 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def title_in(self, language: str) -> str:
+        """The course's title in *language* as it was at issue, else in the course's own language."""
+        return self.course_titles.get(language) or self.course_title

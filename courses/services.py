@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,6 +32,7 @@ from .models import (
 from .selectors import (
     active_enrolment_count,
     enrolment_is_open,
+    is_lesson_learner,
     lesson_activity_ids,
     quiz_block_value,
     required_lesson_ids,
@@ -139,9 +141,26 @@ def enrolment_withdraw(*, enrolment: Enrolment) -> Enrolment:
 # Progress and completion
 
 
-# A learner re-reading a completed lesson within this many seconds of the last recorded visit leaves
-# the records as they are: a lesson view then writes nothing (activity figures count days, not minutes).
+# A learner re-reading a lesson within this many seconds of the last recorded visit leaves the records as
+# they are: a lesson view then writes nothing (activity figures count days, not minutes).
 LESSON_VISIT_RECORD_SECONDS = 60
+
+
+def lesson_visit_record(*, user, lesson: LessonPage) -> None:
+    """A learner of the course (active or completed) opened one of its lessons: record the visit, at
+    most once per LESSON_VISIT_RECORD_SECONDS for a learner and a lesson page. A marker in the cache
+    says a visit was recorded lately, so reading and re-reading a lesson costs no query for it (a
+    lesson's completion by its activities is evaluated when they are answered, not here). Staff
+    reading a lesson they are not enrolled in leave no trace."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    marker = f"courses:lesson-visit:{user.pk}:{lesson.pk}"
+    if cache.get(marker):
+        return
+    if not is_lesson_learner(user=user, lesson=lesson):
+        return
+    lesson_visit(user=user, lesson=lesson)
+    cache.set(marker, True, timeout=LESSON_VISIT_RECORD_SECONDS)
 
 
 @transaction.atomic
@@ -352,6 +371,7 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate:
 
     The number is `ITL-<year>-<serial>`, the serial sequential within the year. Two issues racing for
     the same serial are resolved by the database's unique constraint: the loser retries with the next.
+    The learner's name and the course's title in each of its languages are copied as they are now.
     """
     existing = Certificate.objects.filter(enrolment=enrolment).first()
     if existing is not None:
@@ -361,6 +381,14 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate:
     course = enrolment.course
     user = enrolment.user
     issued_at = enrolment.completed_at or timezone.now()
+    # The title in every language the course is translated into (an alias is no translation): a learner
+    # who studied in Tatar reads the Tatar title on their certificate.
+    course_titles = dict(
+        course.get_translations()
+        .live()
+        .filter(alias_of__isnull=True)
+        .values_list("locale__language_code", "title")
+    )
     year = timezone.localtime(issued_at).year
     for _attempt in range(20):
         last = Certificate.objects.filter(year=year).order_by("-serial").values_list("serial", flat=True)
@@ -372,6 +400,7 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate:
             serial=serial,
             learner_name=user.get_full_name(),
             course_title=course.title,
+            course_titles=course_titles,
             hours=course.duration_hours,
             issued_at=issued_at,
         )

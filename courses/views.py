@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -134,7 +135,13 @@ def _verification_response(request: HttpRequest, certificate: Certificate | None
     return render(
         request,
         "courses/certificate_verify.html",
-        {"certificate": certificate, "form": form, "checked": True},
+        {
+            "certificate": certificate,
+            # The title in the reader's language when the course had that translation at issue.
+            "course_title": certificate.title_in(translation.get_language()) if certificate else "",
+            "form": form,
+            "checked": True,
+        },
         status=200 if certificate is not None else 404,
     )
 

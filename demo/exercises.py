@@ -1,4 +1,8 @@
-"""Demo exercises: one real auto-graded notebook exercise in the practice lesson of each demo course."""
+"""Demo exercises: one real auto-graded notebook exercise in the practice lesson of each demo course.
+
+The exercises are written in Russian, and their language is Russian, so the starter notebooks mark the
+learner's place with «# ВАШ КОД ЗДЕСЬ» (`grading.engines.stubs`). The course translated into Tatar (the
+teachers' course) has no exercise; a Tatar page shows the exercise of its Russian original."""
 
 from __future__ import annotations
 
@@ -44,17 +48,22 @@ DEMO_EXERCISES: dict[str, tuple[str, str, str, str]] = {
     ),
 }
 FALLBACK = "intro-web-development"
+LANGUAGE = "ru"
 
 
 def _exercise_for(course_slug: str) -> Exercise:
     """The demo exercise of a course, created from its notebook; an exercise seeded from an older version
-    of the notebook (the English one, say) gets the current notebook."""
+    of the notebook (the English one, say) or in another language gets the current notebook, released
+    in Russian."""
     slug, title, notebook, _intro = DEMO_EXERCISES.get(course_slug, DEMO_EXERCISES[FALLBACK])
     source = demo_notebook(notebook)
     exercise = Exercise.objects.filter(slug=slug).first()
     if exercise is None:
-        return exercise_create(title=title, slug=slug, source=source, description=_intro, max_attempts=None)
-    if _stored_source(exercise) != source:
+        return exercise_create(
+            title=title, slug=slug, source=source, description=_intro, max_attempts=None, language=LANGUAGE
+        )
+    if exercise.language != LANGUAGE or _stored_source(exercise) != source:
+        exercise.language = LANGUAGE
         exercise_set_notebook(exercise=exercise, source=source)
     return exercise
 

@@ -33,18 +33,30 @@ class ExerciseAdminForm(WagtailAdminModelForm):
         cleaned = super().clean()
         upload = cleaned.get("instructor_notebook")
         self._prepared_source = None
+        has_notebook = bool(self.instance and self.instance.source_notebook)
         if upload:
+            source = upload.read()
+        elif has_notebook and "language" in self.changed_data:
+            # The starter notebook is made again: its stubs are written in the exercise's language.
+            try:
+                with self.instance.source_notebook.open("rb") as handle:
+                    source = handle.read()
+            except OSError:
+                source = None
+                self.add_error("instructor_notebook", _("Upload the instructor notebook."))
+        else:
+            source = None
+            if not has_notebook:
+                self.add_error("instructor_notebook", _("Upload the instructor notebook."))
+        if source is not None:
             from .services import exercise_prepare_notebook
 
-            source = upload.read()
             try:
-                exercise_prepare_notebook(source=source)
+                exercise_prepare_notebook(source=source, language=cleaned.get("language"))
             except ValidationError as error:
                 self.add_error("instructor_notebook", error)
             else:
                 self._prepared_source = source
-        elif not (self.instance and self.instance.source_notebook):
-            self.add_error("instructor_notebook", _("Upload the instructor notebook."))
         return cleaned
 
     def save(self, commit: bool = True):

@@ -25,6 +25,11 @@ class TestVisibility(models.TextChoices):
     NEVER = "never", _("Never")
 
 
+def exercise_default_language() -> str:
+    """A new exercise is written in the site's default language."""
+    return settings.LANGUAGE_CODE
+
+
 def _source_path(instance: Exercise, filename: str) -> str:
     return f"exercises/{instance.slug}/source.ipynb"
 
@@ -55,6 +60,17 @@ class Exercise(ClusterableModel):
     title = models.CharField(_("title"), max_length=255)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
+    # The release notebook is made for it and every grading uses it too (`grading.engines.stubs`).
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=exercise_default_language,
+        help_text=_(
+            "The language the notebook is written in: the starter notebook says where the learner's "
+            "code goes in it (for Russian, «# ВАШ КОД ЗДЕСЬ»)."
+        ),
+    )
     source_notebook = models.FileField(
         _("instructor notebook"),
         storage=private_storage,

@@ -28,6 +28,7 @@ import base64
 import ctypes
 import ctypes.util
 import fcntl
+import functools
 import json
 import os
 import re
@@ -71,7 +72,10 @@ SIOCSIFFLAGS = 0x8914
 IFF_UP = 0x1
 
 
+@functools.cache
 def _libc():
+    # Found once per process: `find_library` runs `ldconfig -p` on every call, and a fork-server child
+    # would otherwise run it several times per submission (the zygote loads it before forking).
     return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
 

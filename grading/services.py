@@ -43,8 +43,11 @@ def _dec(value: float | Decimal) -> Decimal:
 # Exercises
 
 
-def exercise_prepare_notebook(*, source: bytes) -> tuple[bytes, list[dict], Decimal]:
-    """Validate an instructor notebook and generate its release version with nbgrader.
+def exercise_prepare_notebook(
+    *, source: bytes, language: str | None = None
+) -> tuple[bytes, list[dict], Decimal]:
+    """Validate an instructor notebook and generate its release version with nbgrader, the solutions
+    replaced by the stubs of *language* (the exercise's).
 
     Returns (release notebook bytes, graded cells, maximum score); raises `ValidationError` with a
     message an editor can act on."""
@@ -54,7 +57,7 @@ def exercise_prepare_notebook(*, source: bytes) -> tuple[bytes, list[dict], Deci
             % {"limit": settings.GRADING_MAX_NOTEBOOK_BYTES // (1024 * 1024)}
         )
     try:
-        release, cells, max_score = get_engine().release(source=source)
+        release, cells, max_score = get_engine().release(source=source, language=language)
     except NotebookError as exc:
         raise ValidationError(str(exc)) from None
     return release, cells, _dec(max_score)
@@ -62,8 +65,9 @@ def exercise_prepare_notebook(*, source: bytes) -> tuple[bytes, list[dict], Deci
 
 @transaction.atomic
 def exercise_set_notebook(*, exercise: Exercise, source: bytes) -> Exercise:
-    """Store the instructor notebook of *exercise* with its generated release notebook and points."""
-    release, cells, max_score = exercise_prepare_notebook(source=source)
+    """Store the instructor notebook of *exercise* with its release notebook (made for the exercise's
+    language) and points."""
+    release, cells, max_score = exercise_prepare_notebook(source=source, language=exercise.language)
     if exercise.pk is None:
         exercise.full_clean(exclude=["source_notebook", "release_notebook"])
         exercise.save()
@@ -310,7 +314,13 @@ def _lease_seconds() -> float:
 
 @transaction.atomic
 def _claim(submission_id: int) -> Submission | None:
-    submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
+    # The exercise comes along (grading reads it next), only the submission's row is locked.
+    submission = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("exercise")
+        .filter(pk=submission_id)
+        .first()
+    )
     if submission is None or submission.state in Submission.TERMINAL_STATES:
         # Graded or failed is final: a duplicate or late delivery (a sweeper re-queue racing the broker's
         # own redelivery, say) must not run the notebook again. A teacher's regrade re-queues it first.
@@ -381,7 +391,12 @@ def _grade_claimed(submission: Submission) -> Submission | None:
         # Feedback pages are rendered from the graded notebook when someone opens them, for that reader
         # (learners never see hidden tests): nothing is rendered at grading time.
         result = graded_with_flags(
-            get_engine(), source=source, submission=notebook, files=files, feedback=False
+            get_engine(),
+            source=source,
+            submission=notebook,
+            files=files,
+            feedback=False,
+            language=exercise.language,
         )
         if result.error:
             # An engine's error may quote the cell it was running (nbclient's timeout message previews
@@ -412,7 +427,11 @@ def submission_store_result(
     still `grading` under that claim: the result of a run whose lease ran out, after the submission was
     handed to another worker or failed by the sweeper, is discarded (and logged), returning None. Without
     a token (the sweeper, the run cap) the result is stored as before."""
-    submission = Submission.objects.select_for_update().select_related("exercise").get(pk=submission_id)
+    # Only the submission's row is locked: locking the exercise's too would make every result of an
+    # exercise wait for the others (a deadline burst grades one exercise).
+    submission = (
+        Submission.objects.select_for_update(of=("self",)).select_related("exercise").get(pk=submission_id)
+    )
     if submission.state == Submission.State.GRADED:
         return submission
     if lease_token is not None and (
@@ -477,22 +496,31 @@ def _review_after_grading(submission: Submission, result: GradeResult) -> str:
     return Review.NEEDED if result.status == "graded" and result.flags else Review.NONE
 
 
+CELL_GRADE_FIELDS = ["kind", "score", "max_score", "needs_manual_grade", "position"]
+
+
 def _store_cells(submission: Submission, result: GradeResult) -> None:
-    seen = []
+    """The result's cell grades replace the submission's: two statements whatever the number of cells
+    (an upsert on the (submission, cell) constraint, and the removal of cells the result no longer has)."""
+    grades: dict[str, CellGrade] = {}
     for position, cell in enumerate(result.cells):
-        CellGrade.objects.update_or_create(
+        grades[cell.grade_id] = CellGrade(
             submission=submission,
             grade_id=cell.grade_id,
-            defaults={
-                "kind": cell.kind,
-                "score": _dec(cell.score),
-                "max_score": _dec(cell.max_score),
-                "needs_manual_grade": cell.needs_manual_grade,
-                "position": position,
-            },
+            kind=cell.kind,
+            score=_dec(cell.score),
+            max_score=_dec(cell.max_score),
+            needs_manual_grade=cell.needs_manual_grade,
+            position=position,
         )
-        seen.append(cell.grade_id)
-    submission.cell_grades.exclude(grade_id__in=seen).delete()
+    submission.cell_grades.exclude(grade_id__in=list(grades)).delete()
+    if grades:
+        CellGrade.objects.bulk_create(
+            grades.values(),
+            update_conflicts=True,
+            unique_fields=["submission", "grade_id"],
+            update_fields=CELL_GRADE_FIELDS,
+        )
 
 
 def counting_submission(*, exercise: Exercise, student) -> Submission | None:
@@ -509,7 +537,7 @@ def counting_submission(*, exercise: Exercise, student) -> Submission | None:
 
 def submission_report_result(*, submission_id: int) -> None:
     """Pass the counting score of the learner's exercise to course completion (`courses.services`)."""
-    submission = Submission.objects.select_related("exercise", "lesson").get(pk=submission_id)
+    submission = Submission.objects.select_related("exercise", "lesson", "student").get(pk=submission_id)
     lesson = submission.lesson
     if lesson is None:
         earlier = (
@@ -774,9 +802,14 @@ def requeue_stuck_submissions(*, older_than_seconds: int | None = None) -> int:
     return sum(_sweep_one(submission_id=pk, now=now, cutoff=cutoff) for pk in lost)
 
 
-def grade_files(*, source: bytes, submission: bytes, engine: str | None = None) -> dict:
-    """Grade a pair of notebook files, tamper flags included: the contract's JSON object."""
-    result = graded_with_flags(get_engine(engine), source=source, submission=submission, feedback=False)
+def grade_files(
+    *, source: bytes, submission: bytes, engine: str | None = None, language: str | None = None
+) -> dict:
+    """Grade a pair of notebook files (the release made for *language*), tamper flags included: the
+    contract's JSON object."""
+    result = graded_with_flags(
+        get_engine(engine), source=source, submission=submission, feedback=False, language=language
+    )
     return result.as_contract()
 
 

@@ -223,11 +223,14 @@ def graded_with_flags(
     submission: bytes,
     files: dict[str, bytes] | None = None,
     feedback: bool = True,
+    language: str | None = None,
 ) -> GradeResult:
-    """Grade with *engine*, then add the tamper flags of the submitted notebook to the result (after
-    any the engine found itself). The one place every engine's result gets its flags: the pipeline and
-    `manage.py grade` both grade through it."""
-    result = engine.grade(source=source, submission=submission, files=files, feedback=feedback)
+    """Grade with *engine* (the release made for *language*), then add the tamper flags of the
+    submitted notebook to the result (after any the engine found itself). The one place every engine's
+    result gets its flags: the pipeline and `manage.py grade` both grade through it."""
+    result = engine.grade(
+        source=source, submission=submission, files=files, feedback=feedback, language=language
+    )
     try:
         flags = scan_bytes(source=source, submission=submission)
     except Exception:  # noqa: BLE001 - a scan that breaks must not let the submission through unread

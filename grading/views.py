@@ -238,7 +238,12 @@ def submission_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     scores = {c.grade_id: float(c.score) for c in submission.cell_grades.all()}
     stamp = submission.graded_at.timestamp() if submission.graded_at else 0
     # Teachers and learners get different pages (hidden tests): never one from the other's cache entry.
-    audience = "teacher" if is_manager else f"learner:{get_language()}:{','.join(sorted(withheld))}"
+    # The page's labels are in the reader's language.
+    audience = (
+        f"teacher:{get_language()}"
+        if is_manager
+        else f"learner:{get_language()}:{','.join(sorted(withheld))}"
+    )
     key = f"grading:feedback:{submission.pk}:{stamp}:{submission.score}:{audience}"
     html = cache.get(key)
     if html is None:

@@ -26,6 +26,7 @@ class ExerciseViewSet(SnippetViewSet):
         [
             FieldPanel("title"),
             FieldPanel("slug"),
+            FieldPanel("language"),
             FieldPanel("description"),
             MultiFieldPanel(
                 [

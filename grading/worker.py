@@ -1,5 +1,7 @@
 """A grading worker's start-up: before it consumes the grading queue, it checks that the sandbox
-isolates student code here (`grading.sandbox.self_test`).
+isolates student code here (`grading.sandbox.self_test`); then each of its pool processes makes the
+engine ready as it starts (`warm_engine`: the fork engine's zygote), not when the first submission
+arrives.
 
 When the check fails and isolation is required (`GRADING_SANDBOX_REQUIRE_ISOLATION`, always in
 production), the worker leaves the grading queue alone — submissions wait for a worker whose sandbox
@@ -14,7 +16,7 @@ import logging
 import threading
 import time
 
-from celery.signals import celeryd_after_setup, worker_shutdown
+from celery.signals import celeryd_after_setup, worker_process_init, worker_shutdown
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
@@ -34,6 +36,9 @@ LOCK_KEY = f"{GRADING_ISOLATION_CACHE_KEY}:lock"
 # What this process's workers recorded (re-sent by the heartbeat) and the heartbeats' stop signals.
 _recorded: dict[str, dict] = {}
 _heartbeats: dict[str, threading.Event] = {}
+# Whether this worker grades (its self-test let it consume the grading queue): set in the worker's main
+# process before the pool starts, so its pool processes inherit it.
+_grades = False
 
 
 def grading_queue() -> str:
@@ -100,8 +105,25 @@ def check_isolation(hostname: str, queues) -> str:
             hostname,
             reason,
         )
+    global _grades
+    _grades = status != "refused"
     record(hostname, status=status, reason=reason)
     return status
+
+
+def warm_engine() -> bool:
+    """In a pool process of a worker that grades: start what the engine would otherwise start for the
+    first submission this process grades (`Engine.warm`; the fork engine's zygote, seconds of imports),
+    so no learner waits for it after the worker starts or replaces a pool process
+    (`--max-tasks-per-child`). Returns whether it did."""
+    if not _grades:
+        return False
+    try:
+        get_engine().warm()
+    except Exception:  # noqa: BLE001 - the first grading starts it instead (and reports what fails)
+        logger.exception("could not warm the grading engine up in this pool process")
+        return False
+    return True
 
 
 def heartbeat(hostname: str) -> None:
@@ -137,6 +159,11 @@ def _on_worker_setup(sender, instance, **kwargs) -> None:
     hostname = str(sender)
     if check_isolation(hostname, instance.app.amqp.queues):
         _heartbeat_start(hostname)
+
+
+@worker_process_init.connect
+def _on_pool_process_start(**kwargs) -> None:
+    warm_engine()
 
 
 @worker_shutdown.connect

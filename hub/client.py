@@ -8,7 +8,8 @@ short-lived token the hub issues for that one user, scoped to that user's server
 before it expires.
 
 Everything `hub.services` and `hub.selectors` ask of the hub goes through `HubClient`: make sure a hub user
-exists, start their server and follow its progress, and put or get notebooks in their server's file tree.
+exists, start their server and follow its progress, put or get notebooks in their server's file tree, and
+delete the user (an anonymised person).
 Every request is time-capped (connect and read timeouts, and an overall budget for the client made for
 one page); what a student's server answers is read up to a size cap (`GRADING_MAX_NOTEBOOK_BYTES`).
 
@@ -251,6 +252,22 @@ class HubClient:
         if response.status_code != 201:
             raise self._fail(response, "create user")
         return response.json()
+
+    def delete_user(self, username: str, *, stop_timeout: float = 120) -> bool:
+        """Delete the hub user *username*: the hub stops their server first, then deletes the user, which
+        makes the spawner remove their home directory (see `delete_forever` in
+        docker/jupyterhub/jupyterhub_config.py). True when deleted, False when there was no such user
+        (deleted before: asking again is harmless). `HubError` while their server is still starting or
+        stopping (the hub refuses then: ask again later). *stop_timeout* is how long the hub may take to
+        answer, since it answers only once the server has stopped."""
+        response = self._api(
+            "DELETE", f"/users/{quote(username)}", timeout=(self.timeout, max(self.timeout, stop_timeout))
+        )
+        if response.status_code == 404:
+            return False
+        if response.status_code != 204:
+            raise self._fail(response, "delete user")
+        return True
 
     def server_status(self, username: str, *, with_progress: bool = False) -> ServerStatus:
         """The state of the user's default server; with_progress reads the spawn progress too."""

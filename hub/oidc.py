@@ -20,7 +20,12 @@ GROUP_ADMINISTRATORS = "administrators"
 
 def hub_username(user) -> str:
     """The user's stable name on JupyterHub (and the `preferred_username` claim)."""
-    return f"u{user.pk}"
+    return hub_username_of(user.pk)
+
+
+def hub_username_of(user_id: int) -> str:
+    """The JupyterHub name of the portal user with the id *user_id*."""
+    return f"u{user_id}"
 
 
 def portal_groups(user) -> list[str]:

@@ -1,6 +1,7 @@
 """Writes of the JupyterHub integration: start a student's server, place an exercise's starter notebook
 and data files in it, put the starter back, submit the notebook from the hub for grading, fetch a copy of
-it for a teacher, and register the hub as the portal's OpenID Connect client.
+it for a teacher, delete an anonymised person's hub user, and register the hub as the portal's OpenID
+Connect client.
 
 The writes on the hub go through `hub.client`; when the hub cannot do them they raise `HubError`, whose
 message is fit for the user, and nothing is written in the portal. None of them waits for a server to
@@ -11,8 +12,11 @@ hub: a submission is written by `grading.services` in its own.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from oauth2_provider.models import AbstractApplication, get_application_model
 
@@ -21,8 +25,10 @@ from grading import services as grading_services
 from grading.models import Exercise, Submission
 
 from .client import HubClient, NotebookNotFound, ServerStatus, get_client
-from .oidc import hub_username
+from .oidc import hub_username, hub_username_of
 from .selectors import notebook_path, release_notebook
+
+logger = logging.getLogger(__name__)
 
 
 def hub_server_start(*, user) -> ServerStatus:
@@ -115,6 +121,23 @@ def student_notebook_fetch(*, student, exercise: Exercise, lesson: LessonPage | 
         raise NotebookNotFound
     client.ready_or_start(username)
     return client.get_notebook(username, notebook_path(exercise=exercise, lesson=lesson))
+
+
+def hub_user_delete(*, user_id: int) -> bool:
+    """Delete the JupyterHub user of the anonymised person *user_id*: the hub stops their server and
+    deletes the user, and its spawner removes their home directory with the notebooks in it. Idempotent:
+    False when the hub has no such user (never had, or deleted before). A person whose account is open
+    (not anonymised) is left alone. Raises `HubError` when the hub cannot do it now (the task retries)."""
+    if get_user_model().objects.filter(pk=user_id, is_active=True).exists():
+        logger.warning("hub user of %s not deleted: the account is active", user_id)
+        return False
+    if not settings.JUPYTERHUB_API_TOKEN:
+        logger.warning("hub user of %s not deleted: no JUPYTERHUB_API_TOKEN, so no hub", user_id)
+        return False
+    # No page budget: a worker may wait while the hub stops the server.
+    deleted = HubClient().delete_user(hub_username_of(user_id))
+    logger.info("hub user of %s %s", user_id, "deleted" if deleted else "was not there")
+    return deleted
 
 
 @transaction.atomic

@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import Consent, User
+from .signals import user_account_viewed
 
 
 class ConsentInline(admin.TabularInline):
@@ -33,3 +35,28 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined", "last_activity")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    # A person's account page shows their personal data: each look goes to the staff access log, which
+    # `lyceums` keeps (it receives the signal; `lms` cannot import it).
+    def _account_viewed(self, request, object_id: str, detail: str) -> None:
+        person = self.get_object(request, unquote(object_id))
+        if person is not None and self.has_view_or_change_permission(request, person):
+            user_account_viewed.send(
+                sender=type(self),
+                viewer=request.user,
+                person=person,
+                detail=detail,
+                path=request.get_full_path(),
+            )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._account_viewed(request, object_id, "Django admin")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._account_viewed(request, object_id, "Django admin: history")
+        return super().history_view(request, object_id, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._account_viewed(request, object_id, "Django admin: delete")
+        return super().delete_view(request, object_id, extra_context)

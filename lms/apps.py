@@ -13,11 +13,15 @@ class LmsConfig(AppConfig):
         from allauth.account.signals import password_reset
 
         from .accounts import address_verify_on_password_reset
+        from .navigation import nav_cache_connect
         from .page_cache import page_cache_connect
+        from .page_routes import page_routes_connect
         from .sites import site_sync
 
         post_migrate.connect(site_sync, sender=self, dispatch_uid="lms.site_sync")
         page_cache_connect()
+        page_routes_connect()
+        nav_cache_connect()
         password_reset.connect(
             address_verify_on_password_reset, dispatch_uid="lms.address_verify_on_password_reset"
         )

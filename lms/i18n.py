@@ -12,7 +12,8 @@ pages' translation keys; see docs/portal.md#content-in-tatar). The language deci
   catalogue to a visitor who chose Tatar. Only page addresses are prefixed: the learning pages,
   dashboards, accounts, the API, the OpenID Connect provider and the hub's addresses are not;
 - the language switcher sets the cookie and sends the visitor back to the same page in the new
-  language (`language_switch`).
+  language (`language_switch`);
+- a page that has translations names them in its head for search engines (`page_alternates`).
 
 A page that is not translated yet exists in the other trees as an alias of the original (Wagtail's
 simple translation keeps the trees in step): it shows the original's content, with a notice saying so
@@ -119,3 +120,32 @@ def content_fallback(page: Page) -> Locale | None:
     if reader is not None and locale.language_code != reader:
         return locale
     return None
+
+
+def page_alternates(page: Page, request: HttpRequest) -> list[tuple[str, str]]:
+    """The `hreflang` alternates of a translated page: (language code, absolute address) for each live
+    page of its translation group in a language of its own (aliases, which show another language's text,
+    are not translations), then ("x-default", the default language's address). Empty for a page without
+    translations and for an alias: nothing to name then. One query."""
+    if page.alias_of_id is not None:
+        return []
+    translations = (
+        Page.objects.live()
+        .public()
+        .filter(translation_key=page.translation_key, alias_of__isnull=True)
+        .select_related("locale")
+        .order_by("locale__language_code")
+    )
+    languages = {code for code, _name in settings.LANGUAGES}
+    alternates = [
+        (translated.locale.language_code, request.build_absolute_uri(translated.get_url(request=request)))
+        for translated in translations
+        if translated.locale.language_code in languages
+    ]
+    if len(alternates) < 2:
+        return []
+    # The default language's address has no prefix and is the one for readers of any other language.
+    default = dict(alternates).get(settings.LANGUAGE_CODE)
+    if default:
+        alternates.append(("x-default", default))
+    return alternates

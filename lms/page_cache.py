@@ -8,16 +8,29 @@ the cache (Redis in production) until a change to the page tree or PAGE_CACHE_SE
 
 What keeps it correct:
 - only requests that carry no cookie but the CSRF and language ones are served from or stored in the
-  cache: a session (a signed-in user, a password-protected page passed), flash messages or anything
-  else personal means a fresh render; so does an htmx request (a fragment, not the page);
+  cache: a session (a signed-in user, a password-protected page passed), flash messages, the version for
+  the visually impaired or anything else personal means a fresh render; so does an htmx request (a
+  fragment, not the page);
 - only Wagtail pages without view restrictions that answered 200 to an anonymous user, with no cookie of
   their own and nothing saying `private`/`no-store`, are stored;
-- the key holds the host, the full path with its query string and the active language;
-- the CSRF token of a stored page is replaced, at each serving, by a fresh one for the visitor (and the
-  CSRF middleware, outside this one, sets its cookie): visitors never share a token;
+- the key holds the host, the path, the query string and the active language (from the address's
+  language prefix, else the language cookie, else the browser's Accept-Language, as for a rendered
+  page). Only the query parameters in PAGE_CACHE_QUERY_PARAMETERS (the catalogue's filters), each once
+  with a short value, are part of a key: an address with any other query string (a search, a tracking
+  tag, junk) is rendered and never stored, so made-up query strings cannot fill the cache;
+- the CSRF token of a stored page is replaced, at each serving, by a fresh one for the visitor, whose
+  CSRF cookie is set as the CSRF middleware would: visitors never share a token;
 - publishing, unpublishing, moving or deleting any page, or adding or removing a view restriction,
-  starts a new generation of keys (a change to one lesson alters its course page, the catalogue and the
-  home page), so nothing stale is served.
+  starts a new generation (a change to one lesson alters its course page, the catalogue and the home
+  page): each stored page carries the generation it was rendered in and is served only in that one, so
+  nothing stale is served.
+
+Why it is fast: the middleware sits just inside the security, content-security-policy and static-file
+middleware (whose headers every page served from the cache still gets) and before the session,
+language, common, CSRF and authentication middleware, which a page from the cache does not need. One
+cache round trip (the generation and the page together) answers it: no query, no rendering. What such a
+page skips: the request log line of django-structlog (the reverse proxy's access log has it) and
+Prometheus's per-view figures (the request totals and latencies still count it).
 """
 
 from __future__ import annotations
@@ -32,7 +45,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from wagtail import hooks
 from wagtail.models import Page, PageViewRestriction
@@ -41,9 +55,11 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 GENERATION_KEY = "page-cache:generation"
 CSRF_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 CSRF_PLACEHOLDER = b"\x00csrf\x00"
-# Response headers worth keeping with a stored page (the rest are added again on the way out, except
-# X-Frame-Options, which a middleware inside this one sets).
+# Response headers worth keeping with a stored page (the rest are added again on the way out by the
+# middleware outside this one; X-Frame-Options is set by one inside).
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options")
+# A query parameter's value that may be part of a key: a choice of a filter, not free text.
+QUERY_VALUE = re.compile(r"[\w-]{1,40}")
 
 
 def _cookies_allow_caching(request: HttpRequest) -> bool:
@@ -51,9 +67,24 @@ def _cookies_allow_caching(request: HttpRequest) -> bool:
     return set(request.COOKIES) <= allowed
 
 
-def _key(request: HttpRequest, generation: int) -> str:
-    address = f"{request.get_host()}\n{request.get_full_path()}\n{request.LANGUAGE_CODE}"
-    return f"page-cache:{generation}:{hashlib.sha256(address.encode()).hexdigest()}"
+def page_cache_query(request: HttpRequest) -> str | None:
+    """The query string as part of a key (its parameters sorted), or None when the address may not be
+    cached: a parameter outside PAGE_CACHE_QUERY_PARAMETERS, one given twice, or a value that is not a
+    short word."""
+    if not request.META.get("QUERY_STRING"):
+        return ""
+    allowed = settings.PAGE_CACHE_QUERY_PARAMETERS
+    items = []
+    for name, values in request.GET.lists():
+        if name not in allowed or len(values) != 1 or not QUERY_VALUE.fullmatch(values[0]):
+            return None
+        items.append(f"{name}={values[0]}")
+    return "&".join(sorted(items))
+
+
+def _key(request: HttpRequest, query: str) -> str:
+    address = f"{request.get_host()}\n{request.path}\n{query}\n{request.LANGUAGE_CODE}"
+    return f"page-cache:page:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def _next_generation() -> None:
@@ -63,9 +94,18 @@ def _next_generation() -> None:
         cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
 
 
+def page_cache_generation() -> int | None:
+    """The current generation, started when the cache has none (never set, or evicted) with a value no
+    stored page carries, so pages stored before the loss are never served again. None only when the
+    cache does not answer."""
+    cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+    return cache.get(GENERATION_KEY)
+
+
 def page_cache_purge(**_signal) -> None:
-    """Forget every cached page (a new generation of keys; the old entries expire on their own), once
-    the change commits: a page rendered before that would otherwise be stored under the new one."""
+    """Forget every cached page (a new generation; the old entries are overwritten or expire on their
+    own), once the change commits: a page rendered before that would otherwise be stored under the new
+    one."""
     transaction.on_commit(_next_generation)
 
 
@@ -90,12 +130,15 @@ def _mark_public_page(page: Page, request: HttpRequest, serve_args, serve_kwargs
 
 
 class AnonymousPageCacheMiddleware:
-    """Serves and stores anonymous visitors' pages (see the module). Sits after the CSRF middleware,
-    which sets the visitor's CSRF cookie on the way out, and before authentication: a page served from
-    the cache costs two cache reads, no query and no rendering."""
+    """Serves and stores anonymous visitors' pages (see the module). Sits after the security, CSP and
+    static-file middleware and before the session one: a page served from the cache costs one cache
+    round trip, no query and no rendering, and it does the little of the skipped middleware's work that
+    such a page needs itself (the reader's language, the visitor's CSRF token and cookie)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
+        # Reads the visitor's CSRF cookie and sets it on the way out, exactly as it does further in.
+        self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if (
@@ -105,39 +148,52 @@ class AnonymousPageCacheMiddleware:
             or not _cookies_allow_caching(request)
         ):
             return self.get_response(request)
-        generation = cache.get(GENERATION_KEY, 0)
-        key = _key(request, generation)
-        stored = cache.get(key)
-        if stored is not None:
+        query = page_cache_query(request)
+        if query is None:
+            return self.get_response(request)
+        # The language the page would be rendered in (lms.i18n.LanguageMiddleware decides it the same
+        # way further in, for a page that is rendered).
+        request.LANGUAGE_CODE = translation.get_language_from_request(request, check_path=True)
+        key = _key(request, query)
+        found = cache.get_many([GENERATION_KEY, key])
+        generation = found.get(GENERATION_KEY)
+        if generation is None:
+            generation = page_cache_generation()
+        stored = found.get(key)
+        if stored is not None and stored[0] == generation:
             return self._serve(request, stored)
         request.page_cache_candidate = True
         response = self.get_response(request)
-        if self._storable(request, response):
+        if generation is not None and self._storable(request, response):
             content = CSRF_FIELD.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
             headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-            cache.set(key, (content, headers), timeout=settings.PAGE_CACHE_SECONDS)
+            cache.set(key, (generation, content, headers), timeout=settings.PAGE_CACHE_SECONDS)
         return response
 
     @staticmethod
     def _storable(request: HttpRequest, response: HttpResponse) -> bool:
         cache_control = response.get("Cache-Control", "")
+        user = getattr(request, "user", None)
         return (
             getattr(request, "page_cache_public", False)
             and request.method == "GET"
             and response.status_code == 200
             and not response.streaming
-            and not response.cookies
+            # The visitor's CSRF cookie (the middleware inside this one sets it) is theirs, not the page's.
+            and set(response.cookies) <= {settings.CSRF_COOKIE_NAME}
             and "private" not in cache_control
             and "no-store" not in cache_control
-            and not request.user.is_authenticated
+            and user is not None
+            and not user.is_authenticated
         )
 
-    @staticmethod
-    def _serve(request: HttpRequest, stored: tuple[bytes, dict]) -> HttpResponse:
-        content, headers = stored
+    def _serve(self, request: HttpRequest, stored: tuple[int, bytes, dict]) -> HttpResponse:
+        _generation, content, headers = stored
         if CSRF_PLACEHOLDER in content:
+            self.csrf.process_request(request)
             content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
         response = HttpResponse(content, headers=headers)
+        response["Content-Length"] = str(len(content))
         patch_vary_headers(response, ("Cookie",))
         response["X-Page-Cache"] = "hit"
-        return response
+        return self.csrf.process_response(request, response)

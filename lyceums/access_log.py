@@ -4,7 +4,9 @@ Each kind of page that shows a learner's personal data to staff calls `record_ac
 view (or view helper) that serves it: the learner page (`lyceums.views.learner_detail`), a submission
 and its notebook, a gradebook and its export (`grading.views`), a certificate downloaded by staff
 (`courses.views.certificate_pdf`, through the `courses.signals.learner_record_accessed` signal, since
-`courses` sits below `lyceums`). A record is one INSERT. A person looking at their own data is not
+`courses` sits below `lyceums`), a person's account opened in the Wagtail admin (the `before_edit_user`
+and `before_delete_user` hooks in `lyceums.wagtail_hooks`) or in the Django admin (`lms.admin.UserAdmin`,
+through `lms.signals.user_account_viewed`). A record is one INSERT. A person looking at their own data is not
 logged: the log is about staff. Only republic administrators read it (`access_entries`).
 """
 
@@ -42,6 +44,11 @@ def record_access(
 def learner_record_accessed_receiver(sender, *, viewer, learner, action, detail="", path="", **kwargs):
     """Receives `courses.signals.learner_record_accessed` (sent by views of the apps below `lyceums`)."""
     record_access(viewer=viewer, learner=learner, action=action, detail=detail, path=path)
+
+
+def user_account_viewed_receiver(sender, *, viewer, person, detail="", path="", **kwargs):
+    """Receives `lms.signals.user_account_viewed` (a person's account opened in the Django admin)."""
+    record_access(viewer=viewer, learner=person, action=Action.ACCOUNT, detail=detail, path=path)
 
 
 def can_read_access_log(user) -> bool:

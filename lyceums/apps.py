@@ -13,15 +13,17 @@ class LyceumsConfig(AppConfig):
         from courses.services import placement_resolver_register
         from courses.signals import enrolment_changed, learner_record_accessed
         from lms.navigation import register_nav_item
+        from lms.signals import user_account_viewed
 
         from . import scoping
-        from .access_log import learner_record_accessed_receiver
+        from .access_log import learner_record_accessed_receiver, user_account_viewed_receiver
         from .receivers import enrolment_changed_refresh_stats
         from .selectors import learner_placement
 
         enrolment_changed.connect(enrolment_changed_refresh_stats, dispatch_uid="lyceums.stats")
         placement_resolver_register(learner_placement)
         learner_record_accessed.connect(learner_record_accessed_receiver, dispatch_uid="lyceums.access_log")
+        user_account_viewed.connect(user_account_viewed_receiver, dispatch_uid="lyceums.access_log.account")
 
         register_nav_item(
             label=_("Dashboards"),

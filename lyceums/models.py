@@ -321,7 +321,8 @@ class LyceumMonthStats(models.Model):
 
 class PersonalDataAccess(models.Model):
     """One look by a member of staff at a learner's personal data: a learner page, a submission or its
-    notebook, a gradebook, a certificate, an export naming learners. Never edited; republic
+    notebook, a gradebook, a certificate, an export naming learners, a person's account in the Wagtail or
+    Django admin. Never edited; republic
     administrators read it. An export or a gradebook covers a group, so `learner` may be empty and
     `detail` says what was seen."""
 
@@ -332,6 +333,7 @@ class PersonalDataAccess(models.Model):
         GRADEBOOK = "gradebook", _("Gradebook")
         EXPORT = "export", _("Export of personal data")
         CERTIFICATE = "certificate", _("Certificate")
+        ACCOUNT = "account", _("Account in the administration")
 
     accessed_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     staff = models.ForeignKey(

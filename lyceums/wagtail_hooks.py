@@ -22,6 +22,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from . import scoping
+from .access_log import Action, record_access
 from .models import Lyceum, Region, StudyGroup
 
 Scope = Callable[[object], QuerySet]
@@ -147,3 +148,27 @@ class NetworkViewSetGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_network_viewsets():
     return NetworkViewSetGroup()
+
+
+# Opening a person's account in Wagtail's Users section (to edit it, or on the way to deleting it) shows
+# their name, e-mail address and groups: a look at personal data for the staff access log.
+@hooks.register("before_edit_user")
+def access_log_user_edit(request, user) -> None:
+    record_access(
+        viewer=request.user,
+        learner=user,
+        action=Action.ACCOUNT,
+        detail="Wagtail admin",
+        path=request.get_full_path(),
+    )
+
+
+@hooks.register("before_delete_user")
+def access_log_user_delete(request, user) -> None:
+    record_access(
+        viewer=request.user,
+        learner=user,
+        action=Action.ACCOUNT,
+        detail="Wagtail admin: delete",
+        path=request.get_full_path(),
+    )

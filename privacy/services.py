@@ -3,8 +3,8 @@
 A person is never deleted: their enrolments, results and certificates are what the statistics count
 and what a certificate's verification page confirms. `person_anonymise` removes what identifies them
 instead — name, e-mail address, birth data, the parent's address, the IP addresses of their consents,
-the notebooks they uploaded, the name on their certificates — and closes the account, so the numbers by
-municipality and lyceum stay as they were.
+the notebooks they uploaded, the name on their certificates, their JupyterHub user and home directory —
+and closes the account, so the numbers by municipality and lyceum stay as they were.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 from courses.models import Certificate
 from grading.models import Submission, SubmissionEvent
 from lms.models import Consent
+from lms.signals import person_anonymised
 from lms.sites import site_url
 from lyceums.models import GroupMembership, ImportJob
 
@@ -121,6 +122,8 @@ def person_anonymise(*, user, reason: str) -> Anonymisation:
     InactivityWarning.objects.filter(user=user).delete()
     DeletionRequest.objects.filter(user=user).update(reason="")  # their own words may name them
     record = Anonymisation.objects.create(user=user, reason=reason)
+    # The JupyterHub user and the home directory on the hub go too, once this commits (`hub` receives).
+    person_anonymised.send(sender=Anonymisation, user=user)
     logger.info("person anonymised: user %s, %s", user.pk, reason)
     return record
 

@@ -2,6 +2,10 @@
 # A Celery worker. QUEUES chooses what it consumes: `default` (everything but grading), `grading`
 # (notebook grading only: scale these separately for deadline peaks) or both, comma-separated.
 #   QUEUES (default,grading), CONCURRENCY (number of cores), WORKER_MAX_TASKS (200), LOG_LEVEL (INFO)
+# Each process takes one task at a time and acknowledges it when done (CELERY_WORKER_PREFETCH_MULTIPLIER
+# 1, CELERY_TASK_ACKS_LATE in the settings): a grading backlog goes to whichever process is free, and a
+# task of a process that dies is delivered again. A grading pool process starts its engine (the fork
+# server) as it starts, so a replaced one (WORKER_MAX_TASKS) makes no learner wait for it.
 # A worker whose queues include `grading` first checks that the grading sandbox isolates student code
 # here (grading/worker.py); when it does not and isolation is required (production), the worker leaves
 # the grading queue alone, logs why, and /readyz reports it under `grading_isolation`.

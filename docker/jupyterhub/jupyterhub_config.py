@@ -153,10 +153,14 @@ c.Spawner.start_timeout = int(env("JUPYTERHUB_START_TIMEOUT", "120"))
 c.Spawner.http_timeout = int(env("JUPYTERHUB_HTTP_TIMEOUT", "60"))
 c.Spawner.mem_limit = env("JUPYTERHUB_MEM_LIMIT", "1G") or None
 c.Spawner.cpu_limit = float(env("JUPYTERHUB_CPU_LIMIT", "1"))
+# Deleting a user from the hub (the portal does it when it anonymises a person) removes their files too:
+# the spawners of docker/jupyterhub/lyceum_spawners.py, KubeSpawner's `delete_pvc` on Kubernetes.
+if SPAWNER in ("local", "docker"):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
 if SPAWNER == "local":
     # Every user's files live in a directory of their own; the single-user server is JupyterLab from the
     # same virtual environment as the hub.
-    c.JupyterHub.spawner_class = "simple"
+    c.JupyterHub.spawner_class = "lyceum_spawners.HomeRemovingLocalSpawner"
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     users_dir = Path(env("JUPYTERHUB_USERS_DIR", str(DATA_DIR / "users")))
     users_dir.mkdir(parents=True, exist_ok=True)
@@ -176,7 +180,7 @@ if SPAWNER == "local":
     c.Spawner.mem_limit = None
     c.Spawner.cpu_limit = None
 elif SPAWNER == "docker":
-    c.JupyterHub.spawner_class = "dockerspawner.DockerSpawner"
+    c.JupyterHub.spawner_class = "lyceum_spawners.VolumeRemovingDockerSpawner"
     c.DockerSpawner.image = env("JUPYTERHUB_SINGLEUSER_IMAGE", "quay.io/jupyter/scipy-notebook:2025-03-14")
     # Student servers join a network of their own that only the hub and the proxy share (compose's
     # `students` network): a student's terminal reaches neither the portal's database nor its Redis.
@@ -189,8 +193,9 @@ elif SPAWNER == "docker":
     c.DockerSpawner.volumes = {"jupyterhub-user-{username}": "/home/jovyan/work"}
     c.JupyterHub.hub_ip = "0.0.0.0"  # noqa: S104 - reached by the user containers on the students network
 elif SPAWNER == "kubernetes":
-    # Zero to JupyterHub configures KubeSpawner itself (image, profiles, storage, limits); nothing here.
-    pass
+    # Zero to JupyterHub configures KubeSpawner itself (image, profiles, storage, limits). A user deleted
+    # from the hub loses their storage (KubeSpawner's default, made explicit).
+    c.KubeSpawner.delete_pvc = True
 else:
     raise SystemExit(f"jupyterhub_config.py: unknown JUPYTERHUB_SPAWNER={SPAWNER!r}")
 

@@ -75,12 +75,21 @@ class Engine:
         submission: bytes,
         files: dict[str, bytes] | None = None,
         feedback: bool = True,
+        language: str | None = None,
     ) -> GradeResult:
+        """Grade *submission* against the instructor notebook *source*, whose release was made for
+        *language* (see `release`)."""
         raise NotImplementedError
 
-    def release(self, *, source: bytes) -> tuple[bytes, list[dict], float]:
-        """The student version of *source*, its graded cells and the maximum score."""
+    def release(self, *, source: bytes, language: str | None = None) -> tuple[bytes, list[dict], float]:
+        """The student version of *source*, its graded cells and the maximum score. Solutions are
+        replaced by the stubs of *language* (`grading.engines.stubs`: «# ВАШ КОД ЗДЕСЬ» for `"ru"`,
+        nbgrader's English ones for `None`); grading must be given the same language."""
         raise NotImplementedError
+
+    def warm(self) -> None:
+        """Start now what the first grading in this process would otherwise wait for (nothing by
+        default). A grading worker's pool process calls it when it starts (`grading.worker`)."""
 
     def run_cells(self, nb, *, limits, config):
         """Run *nb*'s code cells as a learner's cells run in this engine's sandbox and return the notebook

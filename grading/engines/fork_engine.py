@@ -30,8 +30,19 @@ class ForkEngine(Engine):
         self.limits = limits
         self.sandbox_config = sandbox_config
 
-    def release(self, *, source: bytes) -> tuple[bytes, list[dict], float]:
-        return NbgraderEngine().release(source=source)
+    def release(self, *, source: bytes, language: str | None = None) -> tuple[bytes, list[dict], float]:
+        return NbgraderEngine().release(source=source, language=language)
+
+    def warm(self) -> None:
+        """Start this process's zygote: its imports (numpy, pandas, matplotlib) take seconds, which the
+        first submission would otherwise wait for."""
+        from grading import sandbox
+        from grading.forkserver import client
+
+        client.zygote(
+            self.sandbox_config or sandbox.SandboxConfig.from_settings_or_default(),
+            self.limits or sandbox.Limits.from_settings_or_default(),
+        )
 
     def run_cells(self, nb, *, limits, config):
         from grading.forkserver import client
@@ -45,18 +56,23 @@ class ForkEngine(Engine):
         submission: bytes,
         files: dict[str, bytes] | None = None,
         feedback: bool = True,
+        language: str | None = None,
     ) -> GradeResult:
         from grading import sandbox
         from grading.forkserver import client
 
+        # An instructor notebook recorded before was valid: it is parsed and checked only the first time.
+        prepared = fork_scoring.recorded(source, language=language)
         try:
-            source_nb = read_notebook(source, instructor=True)
-            _require_nbgrader_metadata(source_nb)
+            if prepared is None:
+                source_nb = read_notebook(source, instructor=True)
+                _require_nbgrader_metadata(source_nb)
             submitted_nb = read_notebook(submission)
         except NotebookError as exc:
             return GradeResult(status="error", error=str(exc), engine=self.name)
         try:
-            prepared = fork_scoring.prepare(source_nb, source)
+            if prepared is None:
+                prepared = fork_scoring.prepare(source_nb, source, language=language)
             sanitized = fork_scoring.sanitize(submitted_nb, prepared)
         except Exception as exc:  # noqa: BLE001 - nbgrader's validation errors are varied
             return refused_by_nbgrader(exc, engine=self.name)

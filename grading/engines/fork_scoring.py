@@ -83,14 +83,29 @@ _cache: OrderedDict[str, Prepared] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def prepare(source_nb: NotebookNode, source: bytes) -> Prepared:
-    """The record of *source* (computed once per instructor notebook, then kept)."""
-    key = hashlib.sha256(source).hexdigest()
+def _key(source: bytes, language: str | None) -> str:
+    return f"{language or ''}:{hashlib.sha256(source).hexdigest()}"
+
+
+def recorded(source: bytes, *, language: str | None = None) -> Prepared | None:
+    """The record of *source* for *language* when `prepare` has made it already, else None: a grading
+    of a known instructor notebook need not parse it again."""
+    key = _key(source, language)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    prepared = _record(source_nb)
+    return None
+
+
+def prepare(source_nb: NotebookNode, source: bytes, *, language: str | None = None) -> Prepared:
+    """The record of *source* released for *language* (computed once per instructor notebook and
+    language, then kept: the stubs, and so the checksums of answer cells, depend on the language)."""
+    known = recorded(source, language=language)
+    if known is not None:
+        return known
+    key = _key(source, language)
+    prepared = _record(source_nb, language)
     with _cache_lock:
         _cache[key] = prepared
         while len(_cache) > CACHE_SIZE:
@@ -98,7 +113,7 @@ def prepare(source_nb: NotebookNode, source: bytes) -> Prepared:
     return prepared
 
 
-def _record(source_nb: NotebookNode) -> Prepared:
+def _record(source_nb: NotebookNode, language: str | None) -> Prepared:
     import json
 
     from nbgrader.api import Gradebook
@@ -106,7 +121,7 @@ def _record(source_nb: NotebookNode) -> Prepared:
     engine = NbgraderEngine()
     with tempfile.TemporaryDirectory(prefix="itl-prepare-") as tmp:
         db_url = _new_gradebook(tmp)
-        engine._generate(source_nb, db_url, tmp)
+        engine._generate(source_nb, db_url, tmp, language=language)
         cells = engine._cells(db_url)
         with Gradebook(db_url) as gb:
             notebook = gb.find_notebook(NOTEBOOK_ID, ASSIGNMENT_ID)

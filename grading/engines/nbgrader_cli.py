@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import CellResult, Engine, GradeResult
 from .nbgrader_engine import ASSIGNMENT_ID, NOTEBOOK_ID, STUDENT_ID, NbgraderEngine
+from .stubs import nbgrader_config_lines
 
 
 def _nbgrader(args: list[str], cwd: str, timeout: float) -> subprocess.CompletedProcess:
@@ -32,10 +33,18 @@ def _nbgrader(args: list[str], cwd: str, timeout: float) -> subprocess.Completed
 class NbgraderCliEngine(Engine):
     name = "nbgrader-cli"
 
-    def release(self, *, source: bytes):
-        return NbgraderEngine().release(source=source)
+    def release(self, *, source: bytes, language: str | None = None):
+        return NbgraderEngine().release(source=source, language=language)
 
-    def grade(self, *, source: bytes, submission: bytes, files=None, feedback: bool = True) -> GradeResult:
+    def grade(
+        self,
+        *,
+        source: bytes,
+        submission: bytes,
+        files=None,
+        feedback: bool = True,
+        language: str | None = None,
+    ) -> GradeResult:
         from nbgrader.api import Gradebook
 
         with tempfile.TemporaryDirectory(prefix="itl-nbgrader-cli-") as course:
@@ -48,8 +57,10 @@ class NbgraderCliEngine(Engine):
             (sub_dir / f"{NOTEBOOK_ID}.ipynb").write_bytes(submission)
             for name, data in (files or {}).items():
                 (src_dir / name).write_bytes(data)
+            # The stubs of the exercise's language, as the platform's engines release and grade with them.
             (root / "nbgrader_config.py").write_text(
-                f"c = get_config()\nc.CourseDirectory.root = {course!r}\n"
+                f"c = get_config()\nc.CourseDirectory.root = {course!r}\n" + nbgrader_config_lines(language),
+                encoding="utf-8",
             )
             db = f"sqlite:///{root / 'gradebook.db'}"
             done = _nbgrader(["generate_assignment", ASSIGNMENT_ID, "--force", f"--db={db}"], course, 600)

@@ -21,11 +21,12 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from nbformat import NotebookNode
 
 from . import CellResult, Engine, GradeResult, NotebookError
+from .stubs import clear_solutions_config
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,9 @@ def read_notebook(data: bytes, *, instructor: bool = False) -> NotebookNode:
     if major != 4:
         raise NotebookError(str(messages["format"]) % {"format": repr(major)})
     try:
-        nb = nbformat.reads(json.dumps(raw), as_version=4)
+        # What `nbformat.reads` does for a version 4 notebook (multi-line strings joined, transient
+        # metadata dropped), from the JSON already parsed, and validated once.
+        nb = nbformat.versions[4].to_notebook_json(raw)
         nbformat.validate(nb)
     except Exception as exc:  # noqa: BLE001 - nbformat raises several types
         raise NotebookError(str(messages["invalid"]) % {"error": str(exc)[:300]}) from None
@@ -131,8 +134,11 @@ class NbgraderEngine(Engine):
         self.sandbox_config = sandbox_config
 
     # -- authoring ------------------------------------------------------------------------------
-    def _generate(self, source_nb: NotebookNode, db_url: str, path: str) -> NotebookNode:
-        """nbgrader's generate_assignment preprocessors, recording the source cells in the gradebook."""
+    def _generate(
+        self, source_nb: NotebookNode, db_url: str, path: str, *, language: str | None = None
+    ) -> NotebookNode:
+        """nbgrader's generate_assignment preprocessors, recording the source cells in the gradebook;
+        solutions are replaced by the stubs of *language* (`stubs`)."""
         from nbgrader.api import Gradebook
         from nbgrader.preprocessors import (
             CheckCellMetadata,
@@ -174,6 +180,7 @@ class NbgraderEngine(Engine):
             ],
             source_nb,
             resources,
+            ClearSolutions=clear_solutions_config(language),
         )
         return nb
 
@@ -193,13 +200,13 @@ class NbgraderEngine(Engine):
         cells.sort(key=lambda c: order.index(c["grade_id"]) if c["grade_id"] in order else len(order))
         return cells
 
-    def release(self, *, source: bytes) -> tuple[bytes, list[dict], float]:
+    def release(self, *, source: bytes, language: str | None = None) -> tuple[bytes, list[dict], float]:
         source_nb = read_notebook(source, instructor=True)
         _require_nbgrader_metadata(source_nb)
         with tempfile.TemporaryDirectory(prefix="itl-release-") as tmp:
             db_url = _new_gradebook(tmp)
             try:
-                release_nb = self._generate(source_nb, db_url, tmp)
+                release_nb = self._generate(source_nb, db_url, tmp, language=language)
             except Exception as exc:  # noqa: BLE001 - nbgrader's validation errors are varied
                 raise NotebookError(
                     _("nbgrader cannot generate the student version: %(error)s") % {"error": exc}
@@ -218,6 +225,7 @@ class NbgraderEngine(Engine):
         submission: bytes,
         files: dict[str, bytes] | None = None,
         feedback: bool = True,
+        language: str | None = None,
     ) -> GradeResult:
         try:
             source_nb = read_notebook(source, instructor=True)
@@ -228,7 +236,7 @@ class NbgraderEngine(Engine):
         with tempfile.TemporaryDirectory(prefix="itl-gradebook-") as tmp:
             db_url = _new_gradebook(tmp)
             try:
-                self._generate(source_nb, db_url, tmp)
+                self._generate(source_nb, db_url, tmp, language=language)
                 cells = self._cells(db_url)
                 sanitized = self._sanitize(submitted_nb, db_url)
             except Exception as exc:  # noqa: BLE001
@@ -331,6 +339,30 @@ class NbgraderEngine(Engine):
         return _render_feedback(nb, resources)
 
 
+# nbgrader's feedback template with its labels translated (`grading/feedback_templates/lyceum_feedback`).
+FEEDBACK_TEMPLATES = Path(__file__).resolve().parent.parent / "feedback_templates"
+
+
+def feedback_labels() -> dict[str, str]:
+    """The labels of the feedback page, in the active language."""
+    return {
+        "lang": get_language() or "en",
+        "notebook": _("Your notebook"),
+        "score": _("Score"),
+        "test_cell": _("Test cell"),
+        "code_answer": _("Answer in code"),
+        "written_answer": _("Written answer"),
+        "task": _("Task"),
+        "comment": _("Comment"),
+        "comments": _("Comments"),
+        "late_penalty": _("Late submission penalty"),
+        "top": _("back to top"),
+        "answer": _("Your answer"),
+        "student_task": _("Your task"),
+        "grade_cell": _("Test cell"),
+    }
+
+
 def _render_feedback(nb: NotebookNode, resources: dict) -> str:
     import nbgrader
     from nbconvert.exporters import HTMLExporter
@@ -338,10 +370,11 @@ def _render_feedback(nb: NotebookNode, resources: dict) -> str:
     from traitlets.config import Config
 
     nb, resources = _preprocess([CSSHTMLHeaderPreprocessor], nb, resources)
+    resources["labels"] = feedback_labels()
     base = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
     cfg = Config()
-    cfg.HTMLExporter.template_name = "feedback"
-    cfg.HTMLExporter.extra_template_basedirs = [str(base / "templates")]
+    cfg.HTMLExporter.template_name = "lyceum_feedback"
+    cfg.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES)]
     cfg.HTMLExporter.extra_template_paths = [
         str(base / "static" / "node_modules" / "bootstrap" / "dist" / "css")
     ]
@@ -356,8 +389,8 @@ def render_feedback(
     graded_notebook: dict, *, scores: dict[str, float], score: float, max_score: float
 ) -> str:
     """nbgrader's feedback page for a graded notebook, with the scores given (they may include a
-    teacher's override). It shows the notebook as given: a learner's page is rendered from
-    `grading.hidden_tests.notebook_for_learner`."""
+    teacher's override), labelled in the active language. It shows the notebook as given: a learner's
+    page is rendered from `grading.hidden_tests.notebook_for_learner`."""
     from nbgrader import utils
 
     nb = nbformat.from_dict(json.loads(json.dumps(graded_notebook)))

@@ -30,8 +30,6 @@ logger = logging.getLogger(__name__)
 ZYGOTE = Path(__file__).with_name("zygote.py")
 # Beyond the notebook's own limit (which the supervisor enforces): the time the worker waits.
 GRACE_SECONDS = 15
-# Figures appear in the outputs as a Jupyter kernel shows them (ipykernel sets the same backend).
-INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 class Zygote:
@@ -258,7 +256,7 @@ def run_notebook(
             "keep": server.keep,
             "isolated": server.isolated,
             "workdir": workdir,
-            "env": {**sandbox._scrubbed_env(), "MPLBACKEND": INLINE_BACKEND},
+            "env": sandbox._scrubbed_env(),
         }
         reply = server.submit(job, private, result_bytes=limits.result_bytes, seconds=limits.notebook_seconds)
     status = reply.get("status")

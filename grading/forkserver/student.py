@@ -11,6 +11,7 @@ limits set, non-dumpable. Only then does student code run. Never returns."""
 from __future__ import annotations
 
 import builtins
+import getpass
 import itertools
 import os
 import signal
@@ -18,8 +19,9 @@ import sys
 
 from grading import sandbox_runner as runner
 
-from . import cgroups
-from .capture import FdCapture, Outputs
+# Imported here, so in the zygote before it forks: a child importing a module pays for it every run.
+from . import cgroups, machinery, plain, rpc
+from .capture import FdCapture, Outputs, Stream
 
 MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
 _ABSENT = object()
@@ -98,8 +100,6 @@ def _setup(shell, limits: dict):
     fds = FdCapture()
     sys.stdout, sys.stderr = _streams(outputs)
     builtins.input = _no_input
-    import getpass
-
     getpass.getpass = _no_input
     return outputs, fds
 
@@ -122,8 +122,6 @@ def serve(shell, sock, cells: list[dict], limits: dict) -> None:
     delete a name; read an attribute, call a function, index, measure or list an object (`plain` data
     back, a handle for anything else); or run a test cell here (the fallback, after the machinery
     check)."""
-    from . import machinery, plain, rpc
-
     outputs, fds = _setup(shell, limits)
     run_cell = shell.run_cell
     timer = CellTimer(float(limits["cell_seconds"]))
@@ -207,8 +205,6 @@ def _text(exc: BaseException) -> str:
 
 
 def _streams(outputs: Outputs):
-    from .capture import Stream
-
     return Stream(outputs, "stdout"), Stream(outputs, "stderr")
 
 

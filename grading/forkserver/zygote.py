@@ -42,6 +42,9 @@ def _warm(shell) -> None:
         figure.savefig(io.BytesIO(), format="png")
         pyplot.close("all")
     shell.run_cell("pass", store_history=False, silent=True)
+    # The session logger a cell kept in history reaches: made lazily, with an import, so here rather
+    # than in every child.
+    shell.logger  # noqa: B018
 
 
 def main() -> int:
@@ -52,9 +55,10 @@ def main() -> int:
 
     control = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sys.stdin.buffer.read())
+    # The environment (MPLBACKEND included) is the sandbox's, set by the worker that started this.
     os.environ["IPYTHONDIR"] = "/tmp/.ipython-zygote"  # noqa: S108 - the sandbox's private tmpfs
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     os.environ["MPLCONFIGDIR"] = supervisor.student.MATPLOTLIB_DIR
+    runner._libc()  # found once here; every supervisor, evaluator and student child inherits it
     if config["isolated"]:
         if os.getpid() != 1:
             raise RuntimeError("the zygote has no PID namespace of its own")

@@ -84,13 +84,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "lms.static_files.StaticFilesMiddleware",  # WhiteNoise (see the module for what it adds)
+    # Public pages as anonymous visitors see them, from the cache, before the session, language, CSRF
+    # and authentication middleware a cached page does not need (see the module; PAGE_CACHE_SECONDS).
+    "lms.page_cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The reader's language from the page address's prefix, else their choice (see lms/i18n.py).
     "lms.i18n.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Public pages as anonymous visitors see them, from the cache (see the module; PAGE_CACHE_SECONDS).
-    "lms.page_cache.AnonymousPageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Binds a request id (and the user id) to every log line of the request and the tasks it queues.
     "django_structlog.middlewares.RequestMiddleware",
@@ -99,6 +100,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # A signed-in person who has not accepted the current personal-data policy sees the consent page first.
     "lms.consent.ConsentRequiredMiddleware",
+    # The page an address leads to, remembered (see the module): a page costs one query to find.
+    "lms.page_routes.PageRouteCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -265,9 +268,21 @@ else:
         }
     }
 
+# Sessions are read from the cache (written to the database as well, so a cache restart signs nobody out):
+# a signed-in page then pays no query for its session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # Public pages are served to anonymous visitors from the cache for this long at most (emptied on every
 # publication anyway: lms.page_cache); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+# Which main-menu entries a signed-in user sees (their roles) is kept this long (lms.navigation); 0: asked
+# on every page.
+NAV_CACHE_SECONDS = env.int("NAV_CACHE_SECONDS", default=60)
+# The query parameters a cached page's address may carry (the catalogue's filters, whose values are
+# choices); an address with any other (a free-text search, a tracking tag) is rendered, never stored.
+PAGE_CACHE_QUERY_PARAMETERS = env.list(
+    "PAGE_CACHE_QUERY_PARAMETERS", default=["track", "audience", "level", "format"]
+)
 
 # --- Celery: Redis (or any broker URL) in production, an embedded file-system broker on one machine.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")

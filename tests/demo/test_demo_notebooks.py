@@ -75,7 +75,9 @@ def test_every_check_explains_itself_in_russian(name):
 
 def _grade(source: str, submission: str) -> dict:
     out = StringIO()
-    call_command("grade", source, submission, "--json", "--engine", "nbgrader", stdout=out)
+    call_command(
+        "grade", source, submission, "--json", "--engine", "nbgrader", "--language", "ru", stdout=out
+    )
     return json.loads(out.getvalue())
 
 
@@ -83,9 +85,12 @@ def _grade(source: str, submission: str) -> dict:
 @pytest.mark.parametrize("name", NAMES)
 def test_solutions_earn_full_marks_and_the_starter_none(name, tmp_path):
     """Graded against itself, the instructor notebook earns every point; the starter notebook learners
-    get earns none: the solutions and the tests still work together after the translation."""
+    get (released in Russian: «# ВАШ КОД ЗДЕСЬ» where each solution was) earns none: the solutions and
+    the tests still work together after the translation."""
     source = NOTEBOOKS / f"{name}.ipynb"
-    release, cells, max_score = NbgraderEngine().release(source=source.read_bytes())
+    release, cells, max_score = NbgraderEngine().release(source=source.read_bytes(), language="ru")
+    assert "# ВАШ КОД ЗДЕСЬ" in release.decode()
+    assert "YOUR CODE HERE" not in release.decode()
     starter = tmp_path / "starter.ipynb"
     starter.write_bytes(release)
     assert max_score == sum(GRADED_CELLS[name].values())

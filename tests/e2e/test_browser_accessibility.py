@@ -9,7 +9,10 @@
   focused element always shows its focus ring.
 
 One browser serves the whole run (tests/e2e/conftest.py); each role is one test that goes through its
-pages in every language and mode, so the data are created once per role.
+pages in every language and mode, so the data are created once per role. The whole document is checked:
+the page shell (header, language switcher, footer) on every page, and the lesson with headings, code
+listings, a callout, a video and a quiz as the learner sees it; the home page and that lesson also at a
+desktop width, where the header's navigation and the lesson's side navigation are not folded away.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ COURSE_URL = "/catalog/web-development/intro-web-development/"
 LESSON_URL = COURSE_URL + "how-the-web-works/"
 QUIZ_LESSON_URL = COURSE_URL + "html-structure/"
 NARROW = {"width": 320, "height": 720}
+WIDE = {"width": 1280, "height": 800}
+# The pages of a role checked once more at a desktop width, in English.
+WIDE_PAGES = {"anonymous": {"home"}, "student": {"quiz"}}
 # The languages and modes every key page is checked in: (language, the version for the visually
 # impaired's cookie or None). "3.wb.1.0": the largest type, white on black, wide spacing, images off
 # (the other schemes differ only in two colours, which the version gives every element alike).
@@ -183,8 +189,9 @@ ROLES = {
 def test_key_pages_are_accessible_and_reflow(role, request, live_server, browser_page):
     """Every key page of the role, in Russian and English, ordinary and in the version for the visually
     impaired, at 320 CSS px: no serious or critical axe-core violation on the whole page and no sideways
-    scrolling."""
+    scrolling; the home page and the lesson with a quiz none at 1280 px either."""
     user, pages = ROLES[role](request)
+    assert WIDE_PAGES.get(role, set()) <= {name for name, _url in pages}
     page = browser_page
     page.set_viewport_size(NARROW)
     problems = []
@@ -209,6 +216,16 @@ def test_key_pages_are_accessible_and_reflow(role, request, live_server, browser
             width = page.evaluate("document.scrollingElement.scrollWidth")
             if width > NARROW["width"]:
                 problems.append(f"{where}: {width} px wide at 320 px, past the edge: {_overflowing(page)}")
+    page.set_viewport_size(WIDE)
+    page.context.clear_cookies()
+    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    page.context.add_cookies(cookies + ([_session_cookie(live_server, user)] if user is not None else []))
+    for name, url in pages:
+        if name in WIDE_PAGES.get(role, ()):
+            page.goto(live_server.url + url)
+            problems += [
+                f"{role} · {name} · en · 1280 px: {violation}" for violation in serious_violations(page)
+            ]
     assert not problems, "\n".join(problems)
 
 

@@ -86,36 +86,3 @@ def test_register_enrol_study_and_see_progress(live_server, browser_page, demo_c
     assert int(progress.get_attribute("aria-valuenow")) > 0
     assert re.search(r"[1-9]\d* of 5 required lessons done", course.inner_text())
     assert_accessible(page, "My learning")
-
-
-def _log_in_as_enrolled_learner(page, base: str) -> None:
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth import get_user_model
-
-    from courses.models import CoursePage
-    from courses.services import enrolment_create
-
-    user = get_user_model().objects.create_user("reader@example.org", PASSWORD, full_name="Reader")
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    enrolment_create(user=user, course=CoursePage.objects.get(slug="intro-web-development"))
-    page.goto(base + "/accounts/login/")
-    page.locator("#id_login").fill(user.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("button", name="Log out").wait_for()
-
-
-def test_lesson_page_is_accessible(live_server, browser_page, demo_catalogue):
-    """A lesson page with headings, code listings, a callout, a video and a quiz has no serious or
-    critical axe-core violation in its main content."""
-    _log_in_as_enrolled_learner(browser_page, live_server.url)
-    browser_page.goto(live_server.url + COURSE_URL + "html-structure/")
-    browser_page.get_by_role("heading", level=1, name="HTML: структура страницы").wait_for()
-    assert_accessible(browser_page, "lesson page")
-
-
-def test_page_shell_is_accessible(live_server, browser_page, demo_catalogue):
-    """The page shell (header navigation, language switcher, footer) has no serious or critical axe-core
-    violation either."""
-    browser_page.goto(live_server.url + "/")
-    assert serious_violations(browser_page) == []

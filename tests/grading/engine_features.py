@@ -4,7 +4,7 @@ comparing engines cell by cell."""
 
 from __future__ import annotations
 
-import nbformat
+from tests.grading import notebooks
 
 FEATURES = {
     "t_pass": "assert double(2) == 4",
@@ -29,31 +29,14 @@ FEATURES = {
 
 
 def features_notebook() -> bytes:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    solution = nbformat.v4.new_code_cell(
-        "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n"
+    return notebooks.python_notebook(
+        [
+            notebooks.solution_cell(
+                "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n", "double"
+            )
+        ]
+        + [notebooks.autograder_cell(source, grade_id) for grade_id, source in FEATURES.items()]
     )
-    solution.metadata["nbgrader"] = {
-        "grade": False,
-        "solution": True,
-        "locked": False,
-        "grade_id": "double",
-        "schema_version": 3,
-    }
-    nb.cells.append(solution)
-    for grade_id, source in FEATURES.items():
-        cell = nbformat.v4.new_code_cell(source)
-        cell.metadata["nbgrader"] = {
-            "grade": True,
-            "solution": False,
-            "locked": True,
-            "points": 1,
-            "grade_id": grade_id,
-            "schema_version": 3,
-        }
-        nb.cells.append(cell)
-    return nbformat.writes(nb).encode()
 
 
 # The learners' data-science courses: numpy arrays and scalars, pandas frames and matplotlib figures,
@@ -180,27 +163,10 @@ def plot_squares(n):
 
 def science_notebook(solution: str | None = None) -> bytes:
     """The instructor notebook for SCIENCE (or a submission whose solution cell is *solution*)."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    for grade_id, source in (("functions", solution or SCIENCE_SOLUTION), ("figure", SCIENCE_FIGURE)):
-        cell = nbformat.v4.new_code_cell(source)
-        cell.metadata["nbgrader"] = {
-            "grade": False,
-            "solution": True,
-            "locked": False,
-            "grade_id": grade_id,
-            "schema_version": 3,
-        }
-        nb.cells.append(cell)
-    for grade_id, source in SCIENCE.items():
-        cell = nbformat.v4.new_code_cell(source)
-        cell.metadata["nbgrader"] = {
-            "grade": True,
-            "solution": False,
-            "locked": True,
-            "points": 1,
-            "grade_id": grade_id,
-            "schema_version": 3,
-        }
-        nb.cells.append(cell)
-    return nbformat.writes(nb).encode()
+    return notebooks.python_notebook(
+        [
+            notebooks.solution_cell(solution or SCIENCE_SOLUTION, "functions"),
+            notebooks.solution_cell(SCIENCE_FIGURE, "figure"),
+        ]
+        + [notebooks.autograder_cell(source, grade_id) for grade_id, source in SCIENCE.items()]
+    )

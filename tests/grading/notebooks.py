@@ -34,6 +34,42 @@ def raw_json(obj) -> bytes:
     return json.dumps(obj).encode()
 
 
+def solution_cell(source: str, grade_id: str) -> nbformat.NotebookNode:
+    """A code cell the learner answers in (nbgrader's "Autograded answer"); its cell id is its grade id, so
+    the same cells make the same notebook bytes every time."""
+    cell = nbformat.v4.new_code_cell(source, id=grade_id)
+    cell.metadata["nbgrader"] = {
+        "grade": False,
+        "solution": True,
+        "locked": False,
+        "grade_id": grade_id,
+        "schema_version": 3,
+    }
+    return cell
+
+
+def autograder_cell(source: str, grade_id: str, points: float = 1) -> nbformat.NotebookNode:
+    """A locked code cell of tests worth *points* (nbgrader's "Autograder tests"), with its grade id as its
+    cell id."""
+    cell = nbformat.v4.new_code_cell(source, id=grade_id)
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "solution": False,
+        "locked": True,
+        "points": points,
+        "grade_id": grade_id,
+        "schema_version": 3,
+    }
+    return cell
+
+
+def python_notebook(cells: list[nbformat.NotebookNode]) -> bytes:
+    """An instructor notebook of *cells* for the Python 3 kernel."""
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return dumps(nb)
+
+
 def plain() -> bytes:
     """A valid notebook with no nbgrader metadata at all."""
     return dumps(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]))

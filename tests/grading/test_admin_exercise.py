@@ -55,6 +55,7 @@ def _post(client, upload: SimpleUploadedFile, **fields):
         {
             "title": "HTML",
             "slug": "html",
+            "language": "en",
             "description": "",
             "instructor_notebook": upload,
             "late_penalty_percent": "10",

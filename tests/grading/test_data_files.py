@@ -103,6 +103,7 @@ def test_editor_adds_a_data_file_in_the_admin(client):
         {
             "title": "Sum",
             "slug": "sum-admin",
+            "language": "en",
             "description": "",
             "instructor_notebook": SimpleUploadedFile("sum.ipynb", reading_notebook()),
             "late_penalty_percent": "0",

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from grading.engines.fork_engine import ForkEngine
+from grading.forkserver import client
 from grading.sandbox import Limits, SandboxConfig
 from tests.factories import demo_notebook
 from tests.grading import notebooks
@@ -107,3 +108,16 @@ def test_solved_demo_exercises_get_full_marks(engine):
         result = engine.grade(source=source, submission=source, feedback=False)
         assert result.status == "graded", result.error
         assert result.score == result.max_score > 0
+
+
+def test_warming_up_starts_the_zygote_the_next_grading_uses(engine):
+    """`warm()` (called as a grading worker's pool process starts) starts this process's zygote; the
+    next submission is run by that zygote, not by a new one."""
+    client._close_all()
+    engine.warm()
+    (started,) = client._zygotes.values()
+    assert started.alive()
+    source = notebooks.solved()
+    assert engine.grade(source=source, submission=source).status == "graded"
+    assert list(client._zygotes.values()) == [started]
+    assert started.alive()

@@ -5,7 +5,6 @@ functions still pass."""
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 
 from grading.engines.fork_engine import ForkEngine
@@ -106,27 +105,12 @@ def test_tampering_scores_zero_for_the_broken_function(engine, technique):
 
 def _live_object_exercise(solution: str) -> bytes:
     """An exercise whose test needs an instance of the learner's class (the in-process fallback)."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    answer = nbformat.v4.new_code_cell(solution)
-    answer.metadata["nbgrader"] = {
-        "grade": False,
-        "solution": True,
-        "locked": False,
-        "grade_id": "make",
-        "schema_version": 3,
-    }
-    test = nbformat.v4.new_code_cell("assert isinstance(make(), Thing)")
-    test.metadata["nbgrader"] = {
-        "grade": True,
-        "solution": False,
-        "locked": True,
-        "points": 1,
-        "grade_id": "t_thing",
-        "schema_version": 3,
-    }
-    nb.cells += [answer, test]
-    return nbformat.writes(nb).encode()
+    return notebooks.python_notebook(
+        [
+            notebooks.solution_cell(solution, "make"),
+            notebooks.autograder_cell("assert isinstance(make(), Thing)", "t_thing"),
+        ]
+    )
 
 
 HONEST = (

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from celery import Celery
-from celery.signals import celeryd_after_setup, worker_shutdown
+from celery.signals import celeryd_after_setup, worker_process_init, worker_shutdown
 from django.core.cache import cache
 
 from grading import sandbox, worker
@@ -135,3 +135,29 @@ def test_the_worker_probes_the_sandbox_of_the_engine_that_grades(app, monkeypatc
     (run,) = seen
     assert run.__self__.name == engine
     assert run.__func__ is type(get_engine(engine)).run_cells
+
+
+def test_each_pool_process_of_a_grading_worker_warms_the_engine_up(app, settings, monkeypatch):
+    """A pool process of a worker whose self-test let it grade makes the engine ready when it starts
+    (Celery's `worker_process_init`: the fork engine's zygote, not started by the first submission); a
+    pool process of a worker that refused the grading queue does not."""
+    warmed = []
+
+    class Engine:
+        def run_cells(self, nb, *, limits, config):
+            raise AssertionError("the self-test is replaced here")
+
+        def warm(self):
+            warmed.append(True)
+
+    monkeypatch.setattr(worker, "_grades", False)
+    monkeypatch.setattr(worker, "get_engine", lambda name=None: Engine())
+    settings.GRADING_SANDBOX_REQUIRE_ISOLATION = True
+    monkeypatch.setattr(sandbox, "self_test", lambda **_: BROKEN)
+    worker.check_isolation("grading@host-5", _queues(app, "grading"))
+    worker_process_init.send(sender=None)
+    assert warmed == []
+    monkeypatch.setattr(sandbox, "self_test", lambda **_: IsolationReport(ok=True))
+    worker.check_isolation("grading@host-6", _queues(app, "grading"))
+    worker_process_init.send(sender=None)
+    assert warmed == [True]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from grading import services
@@ -146,3 +148,45 @@ def test_counting_score_reaches_course_completion(queued):
             services.submission_store_result(submission_id=submission.pk, result=_result(score))
     result = ActivityResult.objects.get(user=student, lesson=lesson, activity_id=str(exercise.pk))
     assert (float(result.score), float(result.max_score), result.kind) == (4.0, 5.0, "exercise")
+
+
+def _cells_result(grade_ids: list[str], score: float) -> GradeResult:
+    return GradeResult(
+        status="graded",
+        score=score * len(grade_ids),
+        max_score=float(len(grade_ids)),
+        cells=[CellResult(grade_id, score, 1.0) for grade_id in grade_ids],
+        engine="fork",
+    )
+
+
+def _store_queries(grade_ids: list[str]) -> int:
+    submission = _submit()
+    services._claim(submission.pk)
+    with CaptureQueriesContext(connection) as captured:
+        services.submission_store_result(submission_id=submission.pk, result=_cells_result(grade_ids, 1))
+    assert CellGrade.objects.filter(submission=submission).count() == len(grade_ids)
+    return len(captured)
+
+
+def test_storing_cell_grades_takes_the_same_queries_for_any_number_of_cells(queued):
+    """A result's cell grades are written in one statement (an upsert), not a few queries per cell: a
+    notebook of twelve graded cells is stored with as many queries as one of two."""
+    few = _store_queries(["a", "b"])
+    many = _store_queries([f"cell_{n}" for n in range(12)])
+    assert many == few
+
+
+def test_a_regrade_replaces_the_cell_grades(queued):
+    """Stored again after a regrade, a result updates the cells it still has (score and position), adds
+    new ones and removes those it no longer has."""
+    submission = _submit()
+    services._claim(submission.pk)
+    services.submission_store_result(submission_id=submission.pk, result=_cells_result(["a", "b", "c"], 0))
+    services.submission_regrade(submission=submission)
+    services._claim(submission.pk)
+    services.submission_store_result(submission_id=submission.pk, result=_cells_result(["c", "a", "d"], 1))
+    stored = list(
+        CellGrade.objects.filter(submission=submission).values_list("grade_id", "score", "position")
+    )
+    assert stored == [("c", 1, 0), ("a", 1, 1), ("d", 1, 2)]

@@ -225,7 +225,7 @@ def test_a_cell_that_cannot_be_parsed_runs_nothing_and_gives_no_flag():
 class _FixedEngine(Engine):
     name = "fixed"
 
-    def grade(self, *, source, submission, files=None, feedback=True) -> GradeResult:
+    def grade(self, *, source, submission, files=None, feedback=True, language=None) -> GradeResult:
         return GradeResult(
             status="graded",
             score=5.0,

@@ -35,10 +35,11 @@ class Seen:
 
 @dataclass
 class FakeHub:
-    """The hub's state: users and their server (None: stopped, "pending", "ready"), files per user,
-    issued user tokens; and what to do with a notebook read (`notebook_body`: raw bytes to answer with,
-    `announce_length`: whether to send a Content-Length header, `dribble`: seconds to pause between
-    chunks of 1 KiB, like a server that answers just fast enough never to time out)."""
+    """The hub's state: users and their server (None: stopped, "pending", "ready"), files per user (gone
+    with the user when it is deleted), issued user tokens; and what to do with a notebook read
+    (`notebook_body`: raw bytes to answer with, `announce_length`: whether to send a Content-Length
+    header, `dribble`: seconds to pause between chunks of 1 KiB, like a server that answers just fast
+    enough never to time out)."""
 
     url: str = ""
     servers: dict[str, str | None] = field(default_factory=dict)
@@ -48,6 +49,7 @@ class FakeHub:
     notebook_body: bytes | None = None
     announce_length: bool = True
     dribble: float = 0.0
+    busy_deletes: int = 0  # how many user deletions to refuse first (a server still stopping)
 
     def requests_to(self, prefix: str) -> list[Seen]:
         return [s for s in self.seen if s.path.startswith(prefix)]
@@ -108,6 +110,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._handle("PATCH")
 
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
     # --- the hub REST API ---------------------------------------------------------------------------
     def _api(self, method: str, path: str, body: dict | None) -> None:
         hub = self.hub
@@ -127,6 +132,16 @@ class Handler(BaseHTTPRequestHandler):
                     "url": f"/user/{name}/",
                 }
             return self._send(200, {"name": name, "servers": servers})
+        if method == "DELETE" and rest == "":
+            if name not in hub.servers:
+                return self._send(404)
+            if hub.busy_deletes:
+                hub.busy_deletes -= 1
+                return self._send(400, {"message": f"{name}'s server is in the process of stopping"})
+            del hub.servers[name]  # the hub stops the server first, then deletes the user and their files
+            for key in [key for key in hub.files if key[0] == name]:
+                del hub.files[key]
+            return self._send(204)
         if method == "POST" and rest == "":
             if name in hub.servers:
                 return self._send(409)

@@ -9,7 +9,7 @@ from kombu import Connection, Exchange, Queue
 
 from tests.services import rabbitmq_url, redis_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 @pytest.fixture(params=["redis", "rabbitmq"])

@@ -22,6 +22,9 @@ from traitlets.config import Config
 
 from tests.services import redis_url
 
+# The start scripts run for real against Redis: CI's PostgreSQL pass, which has every service, runs these.
+pytestmark = pytest.mark.integration
+
 ROOT = Path(settings.BASE_DIR)
 DOCKER = ROOT / "docker"
 
@@ -220,3 +223,12 @@ def test_hub_config_loads_for_each_spawner(monkeypatch, tmp_path, spawner):
         assert "hub_bind_url" not in c.JupyterHub
     else:
         assert "hub_bind_url" in c.JupyterHub
+    # Deleting a user from the hub (an anonymised person) removes their files too.
+    spawner_class = {
+        "local": "lyceum_spawners.HomeRemovingLocalSpawner",
+        "docker": "lyceum_spawners.VolumeRemovingDockerSpawner",
+    }
+    if spawner == "kubernetes":
+        assert c.KubeSpawner.delete_pvc is True
+    else:
+        assert c.JupyterHub.spawner_class == spawner_class[spawner]

@@ -398,3 +398,25 @@ def test_open_in_jupyterlab_edit_submit_and_get_graded(hub, live_server, celery_
         submission.refresh_from_db()
     assert submission.state == Submission.State.GRADED, submission.error
     assert submission.score == submission.max_score > 0
+
+
+def test_anonymisation_deletes_the_hub_user_and_their_home_directory(hub, live_server):
+    """Anonymising a person (a deletion request carried out) deletes their JupyterHub user once it commits:
+    the hub stops their running server, and the spawner removes their home directory with the notebooks
+    in it."""
+    from privacy.models import Anonymisation
+    from privacy.services import person_anonymise
+
+    student = make_student("leaving@example.org")
+    client = hub.client()
+    name = hub_username(student)
+    client.ensure_user(name)
+    assert client.wait_until_ready(name, timeout=60).ready
+    assert client.put_notebook(name, "python-basics/mine.ipynb", NOTEBOOK) is True
+    home = hub.log.parent / "users" / name
+    assert (home / "python-basics" / "mine.ipynb").exists()
+
+    person_anonymise(user=student, reason=Anonymisation.Reason.REQUEST)  # commits; the task runs eagerly
+
+    assert client.get_user(name) is None, hub.log.read_text()[-3000:]
+    assert not home.exists()

@@ -1,5 +1,5 @@
-"""`manage.py grade SOURCE.ipynb SUBMISSION.ipynb --json [--engine NAME]`: grade one notebook pair,
-with the tamper flags of the submitted code (`grading.tamper`)."""
+"""`manage.py grade SOURCE.ipynb SUBMISSION.ipynb --json [--engine NAME] [--language ru]`: grade one
+notebook pair, with the tamper flags of the submitted code (`grading.tamper`)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--data-file", action="append", default=[], help="a file the tests read (may repeat)"
         )
+        parser.add_argument(
+            "--language",
+            default=None,
+            help="the exercise's language, whose stubs replaced the solutions in the starter notebook "
+            "(ru, tt; default: nbgrader's English ones)",
+        )
 
     def handle(self, *args, **options) -> None:
         try:
@@ -37,7 +43,14 @@ class Command(BaseCommand):
             files = {Path(p).name: Path(p).read_bytes() for p in options["data_file"]}
         except OSError as exc:
             raise CommandError(str(exc)) from None
-        result = graded_with_flags(engine, source=source, submission=submission, files=files, feedback=False)
+        result = graded_with_flags(
+            engine,
+            source=source,
+            submission=submission,
+            files=files,
+            feedback=False,
+            language=options["language"],
+        )
         contract = result.as_contract()
         if options["json"]:
             self.stdout.write(json.dumps(contract))
