@@ -16,7 +16,9 @@ Measured, each for --seconds or --requests, whichever ends first, by --users con
 - `lesson`, `my_learning`: a demo student's lesson and their "My learning" page;
 - `dashboard`: a demo coordinator's municipality dashboard.
 The first four are asked as fast as the server answers (throughput); the signed-in pages by users who
-each wait 0.5-1.5 s between pages (a busy class), for their latency.
+each wait 0.5-1.5 s between pages (a busy class), for their latency. Each address is first asked a
+dozen times (every gunicorn worker has served it), the users join over a few seconds, and the figures
+count from the moment all of them have joined.
 
 Prints one JSON object: {"endpoints": {NAME: {"rps", "p50_ms", "p95_ms", "errors"}},
 "ratio_to_static": {NAME: rps / static rps}, "machine": {"cores", "load_average_1m"}}. With --keep-db
@@ -138,10 +140,14 @@ def _wait_until_up(base: str, deadline: float) -> None:
     raise SystemExit("gunicorn did not answer /healthz in time")
 
 
+RAMP_SECONDS = 4
+WARM_REQUESTS = 12  # before measuring, enough requests for every gunicorn worker to have served the address
+
+
 def _check(base: str, path: str, session: str, *, cached: bool = False) -> None:
     """Each address answers 200 before it is measured; a public page (`cached`) must then come from the
     page cache, or its figures would measure rendering."""
-    for _attempt in range(2 if cached else 1):
+    for _attempt in range(WARM_REQUESTS):
         request = urllib.request.Request(f"{base}{path}", headers={"Accept-Language": "ru"})  # noqa: S310
         if session:
             request.add_header("Cookie", f"sessionid={session}")
@@ -177,10 +183,13 @@ def _load(
                 "--headless",
                 "--users",
                 str(users),
+                # Users join over RAMP_SECONDS and the figures start once all have joined
+                # (--reset-stats): a steady class, not 32 first requests in the same millisecond.
                 "--spawn-rate",
-                str(users),
+                str(max(1, users // RAMP_SECONDS)),
+                "--reset-stats",
                 "--run-time",
-                f"{seconds}s",
+                f"{seconds + RAMP_SECONDS}s",
                 "--host",
                 base,
                 "--csv",
