@@ -26,6 +26,7 @@ from wagtail.search import index
 
 from common.pages import parent_page
 from lms.consent import study_refusal
+from lms.page_cache import page_cache_query_vouch
 
 from .blocks import LessonStreamBlock
 
@@ -48,6 +49,8 @@ class CatalogPage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context.update(catalog_context(catalog=self, params=request.GET))
+        form = context["form"]
+        page_cache_query_vouch(request, valid=form.is_bound and form.is_valid())
         return context
 
 

@@ -34,6 +34,13 @@ class ExerciseAdminForm(WagtailAdminModelForm):
         upload = cleaned.get("instructor_notebook")
         self._prepared_source = None
         has_notebook = bool(self.instance and self.instance.source_notebook)
+        if "language" in self.changed_data and self.instance.pk and self.instance.submissions.exists():
+            # Learners' copies carry the old stubs: graded with the new ones, every answer they left
+            # untouched would go to teachers as work to mark by hand.
+            self.add_error(
+                "language",
+                _("Learners have submitted this exercise: its language can no longer change."),
+            )
         if upload:
             source = upload.read()
         elif has_notebook and "language" in self.changed_data:

@@ -137,11 +137,12 @@ def page_alternates(page: Page, request: HttpRequest) -> list[tuple[str, str]]:
         .order_by("locale__language_code")
     )
     languages = {code for code, _name in settings.LANGUAGES}
-    alternates = [
-        (translated.locale.language_code, request.build_absolute_uri(translated.get_url(request=request)))
-        for translated in translations
-        if translated.locale.language_code in languages
-    ]
+    alternates = []
+    for translated in translations:
+        url = translated.get_url(request=request)
+        # A translation outside every site has no address (build_absolute_uri(None) would name this one).
+        if url is not None and translated.locale.language_code in languages:
+            alternates.append((translated.locale.language_code, request.build_absolute_uri(url)))
     if len(alternates) < 2:
         return []
     # The default language's address has no prefix and is the one for readers of any other language.

@@ -3,10 +3,11 @@ with a predicate saying who sees them, so the shell never needs to know the apps
 
 The predicates ask about roles (several queries); which entries a signed-in user sees, and whether they
 may use Wagtail's admin (the editor's bar on pages), is kept in the cache for NAV_CACHE_SECONDS, so most
-pages pay none of them. A change to the user's account, groups or
-permissions forgets it at once; a role given or taken elsewhere (a staff assignment, a taught group)
-shows in the menu within NAV_CACHE_SECONDS. The menu only shows the way: every page checks its own
-access, so a stale entry leads to a refusal, never to a page the user may not see."""
+pages pay none of them. A change to the user's account, groups or permissions, to their groups'
+permissions, or to a relation an app names (nav_cache_forget_on_change, e.g. a study group's teachers)
+forgets it at once; so does an app for a role it keeps otherwise (a staff assignment: nav_items_forget).
+The menu only shows the way: every page checks its own access, so a stale entry leads to a refusal,
+never to a page the user may not see."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_save
 from django.urls import NoReverseMatch, reverse
@@ -52,24 +54,62 @@ def _account_changed(sender, instance, **_signal) -> None:
     nav_items_forget(user_id=instance.pk)
 
 
-def _memberships_changed(sender, instance, action: str, reverse: bool, pk_set, **_signal) -> None:
-    if not action.startswith("post_"):
+def _user_ids_affected(instance, model, pk_set) -> list[int]:
+    """Whose menus a change to a many-to-many relation touches: the user on one side, or the users on
+    the other (the users of the groups, for a change to groups' permissions)."""
+    user_model = get_user_model()
+    if isinstance(instance, user_model):
+        return [instance.pk]
+    if model is user_model:
+        return list(pk_set or ())
+    if isinstance(instance, Group):  # a group's permissions changed
+        return list(instance.user_set.values_list("pk", flat=True))
+    if model is Group:  # a permission given to or taken from groups
+        return list(user_model.objects.filter(groups__in=pk_set or ()).values_list("pk", flat=True))
+    return []
+
+
+def _related_pks(through, instance, model) -> list[int]:
+    """The primary keys of the `model` objects `instance` is related to through the `through` table."""
+    fields = [f for f in through._meta.get_fields() if f.many_to_one]
+    mine = next(f for f in fields if f.related_model == instance._meta.concrete_model)
+    other = next(f for f in fields if f.related_model == model._meta.concrete_model and f is not mine)
+    return list(through.objects.filter(**{mine.name: instance.pk}).values_list(other.attname, flat=True))
+
+
+def _relation_changed(sender, instance, action: str, model, pk_set, **_signal) -> None:
+    if action == "pre_clear":
+        # After the clear the other side is empty: note now whose menus it touches.
+        instance._nav_cleared_user_ids = _user_ids_affected(
+            instance, model, _related_pks(sender, instance, model)
+        )
         return
-    if not reverse:
-        nav_items_forget(user_id=instance.pk)
-    elif pk_set:  # a group's or a permission's users changed
-        cache.delete_many([_cache_key(pk) for pk in pk_set])
-    else:  # cleared from the group's side: whose entries changed is not known
-        cache.delete_many([_cache_key(pk) for pk in instance.user_set.values_list("pk", flat=True)])
+    if action == "post_clear":
+        user_ids = getattr(instance, "_nav_cleared_user_ids", [])
+    elif action in ("post_add", "post_remove"):
+        user_ids = _user_ids_affected(instance, model, pk_set)
+    else:
+        return
+    cache.delete_many([_cache_key(pk) for pk in user_ids])
+
+
+def nav_cache_forget_on_change(through) -> None:
+    """Forget the menus of the users a change to this many-to-many relation (`Model.field.through`)
+    touches, e.g. the teachers of a study group: for an app whose relation gives a role."""
+    m2m_changed.connect(_relation_changed, sender=through, dispatch_uid=f"nav-{through._meta.label}")
 
 
 def nav_cache_connect() -> None:
-    """Forget a user's entries when their account (superuser, active), groups or permissions change:
-    called when the app is ready."""
+    """Forget a user's entries when their account (superuser, active), groups or permissions, or their
+    groups' permissions, change: called when the app is ready."""
     user_model = get_user_model()
     post_save.connect(_account_changed, sender=user_model, dispatch_uid="nav-account")
-    for through in (user_model.groups.through, user_model.user_permissions.through):
-        m2m_changed.connect(_memberships_changed, sender=through, dispatch_uid=f"nav-{through.__name__}")
+    for through in (
+        user_model.groups.through,
+        user_model.user_permissions.through,
+        Group.permissions.through,
+    ):
+        nav_cache_forget_on_change(through)
 
 
 def _menu(user) -> dict:

@@ -17,7 +17,9 @@ What keeps it correct:
   language prefix, else the language cookie, else the browser's Accept-Language, as for a rendered
   page). Only the query parameters in PAGE_CACHE_QUERY_PARAMETERS (the catalogue's filters), each once
   with a short value, are part of a key: an address with any other query string (a search, a tracking
-  tag, junk) is rendered and never stored, so made-up query strings cannot fill the cache;
+  tag, junk) is rendered and never stored; one with those parameters is stored only when the page
+  vouches for their values (page_cache_query_vouch: choices it offers), so made-up query strings
+  cannot fill the cache;
 - the CSRF token of a stored page is replaced, at each serving, by a fresh one for the visitor, whose
   CSRF cookie is set as the CSRF middleware would: visitors never share a token;
 - publishing, unpublishing, moving or deleting any page, or adding or removing a view restriction,
@@ -82,6 +84,13 @@ def page_cache_query(request: HttpRequest) -> str | None:
     return "&".join(sorted(items))
 
 
+def page_cache_query_vouch(request: HttpRequest, *, valid: bool) -> None:
+    """Called by a page that reads the query string: its parameters were `valid` choices of the page's
+    own (a filter form that validated), so this address may be stored. Without it an address with a
+    query string is rendered and never stored."""
+    request.page_cache_query_valid = valid
+
+
 def _key(request: HttpRequest, query: str) -> str:
     address = f"{request.get_host()}\n{request.path}\n{query}\n{request.LANGUAGE_CODE}"
     return f"page-cache:page:{hashlib.sha256(address.encode()).hexdigest()}"
@@ -96,8 +105,8 @@ def _next_generation() -> None:
 
 def page_cache_generation() -> int | None:
     """The current generation, started when the cache has none (never set, or evicted) with a value no
-    stored page carries, so pages stored before the loss are never served again. None only when the
-    cache does not answer."""
+    stored page carries, so pages stored before the loss are never served again. (A cache that does not
+    answer raises, as every use of the cache does.)"""
     cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
     return cache.get(GENERATION_KEY)
 
@@ -164,18 +173,21 @@ class AnonymousPageCacheMiddleware:
             return self._serve(request, stored)
         request.page_cache_candidate = True
         response = self.get_response(request)
-        if generation is not None and self._storable(request, response):
+        if generation is not None and self._storable(request, response, query=query):
             content = CSRF_FIELD.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
             headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
             cache.set(key, (generation, content, headers), timeout=settings.PAGE_CACHE_SECONDS)
         return response
 
     @staticmethod
-    def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+    def _storable(request: HttpRequest, response: HttpResponse, *, query: str) -> bool:
         cache_control = response.get("Cache-Control", "")
         user = getattr(request, "user", None)
         return (
             getattr(request, "page_cache_public", False)
+            # A query string only where the page said its values are real choices (page_cache_query_vouch):
+            # a bounded set of keys, not one per invented value.
+            and (not query or getattr(request, "page_cache_query_valid", False))
             and request.method == "GET"
             and response.status_code == 200
             and not response.streaming

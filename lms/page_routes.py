@@ -91,10 +91,12 @@ class PageRouteCacheMiddleware:
                 request._wagtail_site = Site(**site_fields)
                 request._wagtail_route_for_request = RouteResult(page)
                 return None
-        route = Page.route_for_request(request, path)
-        site = getattr(request, "_wagtail_site", None)
+        # The generation before the route: a move committed in between then starts a newer one, and the
+        # route found here is never remembered as current.
         if generation is None:
             generation = page_cache_generation()
+        route = Page.route_for_request(request, path)
+        site = getattr(request, "_wagtail_site", None)
         if route is None or site is None or generation is None:
             return None
         page, args, kwargs = route

@@ -152,23 +152,18 @@ def register_network_viewsets():
 
 # Opening a person's account in Wagtail's Users section (to edit it, or on the way to deleting it) shows
 # their name, e-mail address and groups: a look at personal data for the staff access log.
-@hooks.register("before_edit_user")
-def access_log_user_edit(request, user) -> None:
-    record_access(
-        viewer=request.user,
-        learner=user,
-        action=Action.ACCOUNT,
-        detail="Wagtail admin",
-        path=request.get_full_path(),
-    )
+def _account_access_logger(detail: str):
+    def log(request, user) -> None:
+        record_access(
+            viewer=request.user,
+            learner=user,
+            action=Action.ACCOUNT,
+            detail=detail,
+            path=request.get_full_path(),
+        )
+
+    return log
 
 
-@hooks.register("before_delete_user")
-def access_log_user_delete(request, user) -> None:
-    record_access(
-        viewer=request.user,
-        learner=user,
-        action=Action.ACCOUNT,
-        detail="Wagtail admin: delete",
-        path=request.get_full_path(),
-    )
+hooks.register("before_edit_user", _account_access_logger("Wagtail admin"))
+hooks.register("before_delete_user", _account_access_logger("Wagtail admin: delete"))

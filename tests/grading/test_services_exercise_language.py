@@ -138,3 +138,19 @@ def test_changing_the_language_in_the_admin_releases_the_starter_again(admin_cli
         assert handle.read() == source
     assert float(exercise.max_score) == 5.0
     assert json.loads(release)["cells"]
+
+
+def test_the_language_cannot_change_once_learners_have_submitted(admin_client):
+    """Learners' starter notebooks carry the old language's stubs: an exercise with submissions keeps
+    its language (the form says why) and its starter notebook."""
+    exercise = ExerciseFactory(title="HTML", slug="html", language="en")
+    _graded(exercise, demo_notebook())
+    release = _release(exercise)
+    response = admin_client.post(
+        reverse("wagtailsnippets_grading_exercise:edit", args=[exercise.pk]), _form(language="ru")
+    )
+    assert response.status_code == 200
+    assert "can no longer change" in response.content.decode()
+    exercise.refresh_from_db()
+    assert exercise.language == "en"
+    assert _release(exercise) == release

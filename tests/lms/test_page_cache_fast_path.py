@@ -127,12 +127,32 @@ def test_unknown_query_strings_are_rendered_and_never_stored(query):
 def test_known_query_parameters_are_cached_in_any_order():
     """The catalogue's filters are part of the key, whatever their order in the address."""
     catalogue = catalog_page()
-    first = Client().get(f"{catalogue.url}?level=beginner&format=online")
+    first = Client().get(f"{catalogue.url}?level=beginner&format=distance")
     assert "X-Page-Cache" not in first
-    again = Client().get(f"{catalogue.url}?format=online&level=beginner")
+    again = Client().get(f"{catalogue.url}?format=distance&level=beginner")
     assert again["X-Page-Cache"] == "hit"
     other = Client().get(f"{catalogue.url}?level=advanced")
     assert "X-Page-Cache" not in other
+
+
+def _never_stored(address: str) -> None:
+    stored = _stored_pages()
+    for _ in range(2):
+        response = Client().get(address)
+        assert response.status_code == 200
+        assert "X-Page-Cache" not in response
+    assert _stored_pages() == stored
+
+
+@pytest.mark.parametrize("query", ["level=zzz", "level=a1", "track=nonexistent"])
+def test_filter_values_the_catalogue_does_not_offer_are_never_stored(query):
+    """Only values the catalogue's own filters offer make a key: invented ones are rendered every time,
+    so they cannot fill the cache."""
+    _never_stored(f"{catalog_page().url}?{query}")
+
+
+def test_filter_parameters_on_a_page_without_filters_are_never_stored():
+    _never_stored("/?level=beginner")
 
 
 def test_lost_generation_never_revives_older_pages():

@@ -5,7 +5,6 @@ for the pages a deadline evening is made of: a lesson, My learning and a coordin
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,6 +17,7 @@ from tests.factories import (
     EnrolmentFactory,
     LessonPageFactory,
     StaffAssignmentFactory,
+    StudyGroupFactory,
     UserFactory,
     paragraph_block,
     quiz_block,
@@ -100,17 +100,49 @@ def test_editor_bar_follows_a_new_group_at_once(client, lesson):
     assert "wagtail-userbar" in client.get("/").content.decode()
 
 
-def test_menu_is_asked_again_after_a_minute(client, settings):
-    """A role given elsewhere (a staff assignment) shows in the menu once the remembered menu expires."""
+def test_menu_follows_a_staff_role_at_once(client):
+    """A staff assignment given, then taken away, shows in the remembered menu on the next page."""
     coordinator = UserFactory()
     client.force_login(coordinator)
     dashboards = reverse("lyceums:dashboard")
     assert f'href="{dashboards}"' not in client.get(reverse("courses:my_learning")).content.decode()
-    StaffAssignmentFactory(
+    assignment = StaffAssignmentFactory(
         user=coordinator, role=StaffAssignment.Role.COORDINATOR, region=Region.objects.get(code="kazan")
     )
-    cache.delete(f"nav:{coordinator.pk}")  # what NAV_CACHE_SECONDS later does
     assert f'href="{dashboards}"' in client.get(reverse("courses:my_learning")).content.decode()
+    assignment.delete()
+    assert f'href="{dashboards}"' not in client.get(reverse("courses:my_learning")).content.decode()
+
+
+def test_menu_follows_teaching_a_group_and_group_permissions_at_once(client):
+    """Becoming a group's teacher (from either side, cleared from the group's side too) and a group's
+    permissions changing reach the remembered menu at once."""
+    teacher = UserFactory()
+    client.force_login(teacher)
+    groups_page = reverse("lyceums:groups")
+    my_learning = reverse("courses:my_learning")
+
+    def shows_groups() -> bool:
+        return f'href="{groups_page}"' in client.get(my_learning).content.decode()
+
+    assert not shows_groups()
+    group = StudyGroupFactory()
+    group.teachers.add(teacher)
+    assert shows_groups()
+    group.teachers.clear()
+    assert not shows_groups()
+    teacher.taught_groups.add(group)
+    assert shows_groups()
+
+    editors, _ = Group.objects.get_or_create(name="Editors for the menu test")
+    teacher.groups.add(editors)
+    assert "wagtail-userbar" not in client.get("/").content.decode()
+    editors.permissions.add(
+        Permission.objects.get(codename="access_admin", content_type__app_label="wagtailadmin")
+    )
+    assert "wagtail-userbar" in client.get("/").content.decode()
+    editors.permissions.clear()
+    assert "wagtail-userbar" not in client.get("/").content.decode()
 
 
 def test_unpublished_page_is_not_served_from_a_remembered_route(client, lesson):
