@@ -95,6 +95,7 @@ def test_gradebook_queries_do_not_grow_with_flagged_submissions(client, classroo
             counts.append(len(queries))
         return counts
 
+    count()  # the first view remembers the teacher's menu
     one = count()
     for _ in range(4):
         _flagged(group, exercise)
