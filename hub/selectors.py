@@ -1,11 +1,13 @@
 """Reads of the JupyterHub integration: the lesson an exercise was opened from, where its notebook lives in
 a student's JupyterLab tree, the starter notebook the student receives, the state of their server, who may
-read a copy of a student's notebook, and a notebook reduced to what the portal may show of it."""
+read a copy of a student's notebook, a notebook reduced to what the portal may show of it, and how many
+hub user deletions are still owed."""
 
 from __future__ import annotations
 
 import json
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from courses.models import LessonPage
@@ -13,6 +15,7 @@ from grading.models import Exercise
 from lyceums import scoping
 
 from .client import HubError, ServerStatus, get_client
+from .models import HubUserDeletion
 from .oidc import hub_username
 
 
@@ -94,3 +97,13 @@ def readable_cells(*, notebook: dict) -> list[dict]:
             {"type": cell.get("cell_type", "code"), "source": _text(cell.get("source")), "outputs": outputs}
         )
     return cells
+
+
+def owed_hub_user_deletions() -> dict[str, int]:
+    """How many anonymised people's hub users are still owed a deletion, by state: `waiting` for their
+    first attempt, `failing` (an attempt did not delete it). One query."""
+    counts = HubUserDeletion.objects.filter(done_at__isnull=True).aggregate(
+        waiting=Count("pk", filter=Q(last_error="")),
+        failing=Count("pk", filter=~Q(last_error="")),
+    )
+    return {state: counts[state] or 0 for state in ("waiting", "failing")}

@@ -5,13 +5,14 @@ from __future__ import annotations
 from celery import shared_task
 
 from .client import HubError
-from .services import hub_user_delete
+from .services import hub_user_delete, hub_user_deletions_requeue
 
 # The hub may be restarting or the person's server stopping: try again with growing pauses (30 s doubling
-# up to an hour, each drawn at random below that), for up to about a day, then give up (logged by Celery;
-# the operator then deletes the user on the hub by hand).
-RETRY_BACKOFF_MAX = 3600
-MAX_RETRIES = 30
+# up to 10 minutes, each drawn at random below that), about an hour in all. Every attempt is recorded on
+# the owed deletion; after the last one the sweeper below queues it again. The longest pause stays below
+# `services.DELETION_RETRY_AFTER`, so the sweeper never queues a deletion whose retries are still running.
+RETRY_BACKOFF_MAX = 600
+MAX_RETRIES = 10
 
 
 @shared_task(
@@ -23,5 +24,17 @@ MAX_RETRIES = 30
     max_retries=MAX_RETRIES,
 )
 def hub_user_delete_task(user_id: int) -> bool:
-    """Delete an anonymised person's JupyterHub user and home directory (idempotent)."""
+    """Carry out the owed deletion of an anonymised person's JupyterHub user and home directory
+    (idempotent; refused when no deletion is owed)."""
     return hub_user_delete(user_id=user_id)
+
+
+@shared_task(name="hub.user_deletions_requeue")
+def hub_user_deletions_requeue_task() -> int:
+    """Periodic (beat, on the `default` queue): queue again the owed hub user deletions that have stood
+    idle (see `services.hub_user_deletions_requeue`), so a broker that was down when a person was
+    anonymised, or retries that ran out, heal by themselves. Returns how many were queued."""
+    user_ids = hub_user_deletions_requeue()
+    for user_id in user_ids:
+        hub_user_delete_task.delay(user_id)
+    return len(user_ids)

@@ -339,6 +339,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.inactive_accounts_sweep",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Anonymised people's hub users still owed a deletion and idle for a while are queued again.
+    "hub-user-deletions-requeue": {
+        "task": "hub.user_deletions_requeue",
+        "schedule": 300.0,
+        "options": {"queue": "default"},
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 

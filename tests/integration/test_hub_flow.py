@@ -404,6 +404,7 @@ def test_anonymisation_deletes_the_hub_user_and_their_home_directory(hub, live_s
     """Anonymising a person (a deletion request carried out) deletes their JupyterHub user once it commits:
     the hub stops their running server, and the spawner removes their home directory with the notebooks
     in it."""
+    from hub.models import HubUserDeletion
     from privacy.models import Anonymisation
     from privacy.services import person_anonymise
 
@@ -420,3 +421,4 @@ def test_anonymisation_deletes_the_hub_user_and_their_home_directory(hub, live_s
 
     assert client.get_user(name) is None, hub.log.read_text()[-3000:]
     assert not home.exists()
+    assert HubUserDeletion.objects.get(user=student).done_at is not None  # the owed deletion is recorded done
