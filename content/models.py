@@ -9,11 +9,12 @@ from wagtail.search import index
 
 from courses.models import CatalogPage
 from courses.selectors import featured_tracks
+from lms.page_memo import RememberedViewRestrictionsMixin
 
 from .blocks import ContentStreamBlock
 
 
-class HomePage(Page):
+class HomePage(RememberedViewRestrictionsMixin, Page):
     """The portal's front page."""
 
     hero_title = models.CharField(_("hero title"), max_length=200, blank=True)
@@ -44,7 +45,7 @@ class HomePage(Page):
         return context
 
 
-class StandardPage(Page):
+class StandardPage(RememberedViewRestrictionsMixin, Page):
     """An ordinary information page (about, contacts, rules)."""
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
@@ -59,7 +60,7 @@ class StandardPage(Page):
         verbose_name = _("standard page")
 
 
-class NewsIndexPage(Page):
+class NewsIndexPage(RememberedViewRestrictionsMixin, Page):
     intro = RichTextField(_("introduction"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -76,7 +77,7 @@ class NewsIndexPage(Page):
         return context
 
 
-class NewsPage(Page):
+class NewsPage(RememberedViewRestrictionsMixin, Page):
     date = models.DateField(_("date"))
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
     body = StreamField(ContentStreamBlock(), verbose_name=_("body"), blank=True)
@@ -91,7 +92,7 @@ class NewsPage(Page):
         verbose_name_plural = _("news")
 
 
-class PrivacyPolicyPage(Page):
+class PrivacyPolicyPage(RememberedViewRestrictionsMixin, Page):
     """The personal-data policy (152-FZ) people consent to. Its version label is what a consent records:
     publishing a revision with a new version asks everyone to consent again (`lms.consent`); a revision
     that keeps the version (a typo fixed) asks nobody."""

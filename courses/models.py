@@ -27,11 +27,12 @@ from wagtail.search import index
 from common.pages import parent_page
 from lms.consent import study_refusal
 from lms.page_cache import page_cache_query_vouch
+from lms.page_memo import RememberedViewRestrictionsMixin
 
 from .blocks import LessonStreamBlock
 
 
-class CatalogPage(Page):
+class CatalogPage(RememberedViewRestrictionsMixin, Page):
     """The course catalogue: lists every track and lets visitors filter and search courses."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
@@ -54,7 +55,7 @@ class CatalogPage(Page):
         return context
 
 
-class TrackPage(Page):
+class TrackPage(RememberedViewRestrictionsMixin, Page):
     """One of the digital-economy training areas, e.g. "Web design and web development"."""
 
     # Unique within a language (checked in `clean`): a track's translations share its code.
@@ -95,7 +96,7 @@ class TrackPage(Page):
         return context
 
 
-class CoursePage(Page):
+class CoursePage(RememberedViewRestrictionsMixin, Page):
     """A course of a track for students or for teachers, made of lessons."""
 
     class Audience(models.TextChoices):
@@ -191,7 +192,7 @@ class CoursePage(Page):
         return context
 
 
-class LessonPage(Page):
+class LessonPage(RememberedViewRestrictionsMixin, Page):
     """A lesson: rich content, quizzes and notebook exercises."""
 
     summary = models.CharField(_("summary"), max_length=300, blank=True)
@@ -242,7 +243,7 @@ class LessonPage(Page):
         from .selectors import lesson_context
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(lesson_context(lesson=self, user=request.user))
+        context.update(lesson_context(lesson=self, user=request.user, request=request))
         return context
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone, translation
 from wagtail.models import Page
 
 from common.pages import in_locale, parent_path
+from lms.page_memo import page_memo, page_memo_copy
 
 from .blocks import quiz_marks
 from .forms import CatalogFilterForm
@@ -48,11 +51,15 @@ def track_courses(*, track: TrackPage) -> QuerySet[CoursePage]:
     return CoursePage.objects.live().public().child_of(track).order_by("path")
 
 
-def catalog_page() -> CatalogPage | None:
+def catalog_page(request: HttpRequest | None = None) -> CatalogPage | None:
     """The live catalogue page in the reader's language (there is at most one per language), else the
-    first one."""
-    catalogs = CatalogPage.objects.live()
-    return in_locale(catalogs).order_by("path").first() or catalogs.order_by("path").first()
+    first one. Remembered per web process and publication with a request (lms.page_memo)."""
+
+    def find() -> CatalogPage | None:
+        catalogs = CatalogPage.objects.live()
+        return in_locale(catalogs).order_by("path").first() or catalogs.order_by("path").first()
+
+    return page_memo_copy(request, "catalog-page", translation.get_language(), find)
 
 
 def catalog_courses(
@@ -267,15 +274,34 @@ def _done_keys(*, user, lessons: list[LessonPage]) -> set:
     )
 
 
-def _progress_for(*, user, courses: list[CoursePage], completed_ids: set[int] = frozenset()) -> dict:
+def _courses_lessons(courses: list[CoursePage], request: HttpRequest | None = None) -> list[LessonPage]:
+    """The live lessons of several courses, in tree order (their bodies left out), in one query; with a
+    request, remembered per web process and publication (lms.page_memo), each caller getting copies."""
+
+    def lessons() -> tuple[LessonPage, ...]:
+        children = reduce(
+            or_, (Q(path__startswith=course.path, depth=course.depth + 1) for course in courses)
+        )
+        return tuple(LessonPage.objects.live().filter(children).defer_streamfields().order_by("path"))
+
+    key = tuple(sorted(course.pk for course in courses))
+    return [copy.copy(lesson) for lesson in page_memo(request, "courses-lessons", key, lessons)]
+
+
+def _progress_for(
+    *,
+    user,
+    courses: list[CoursePage],
+    completed_ids: set[int] = frozenset(),
+    request: HttpRequest | None = None,
+) -> dict:
     """Progress per course id for several courses (in any language), in two queries whatever their
-    number."""
+    number (one with a request, once the courses' lessons are remembered)."""
     result = {course.pk: Progress(completed=course.pk in completed_ids) for course in courses}
     if not courses:
         return result
     by_path = {course.path: course.pk for course in courses}
-    children = reduce(or_, (Q(path__startswith=course.path, depth=course.depth + 1) for course in courses))
-    lessons = list(LessonPage.objects.live().filter(children).order_by("path"))
+    lessons = _courses_lessons(courses, request)
     done = _done_keys(user=user, lessons=lessons)
     for lesson in lessons:
         progress = result[by_path[parent_path(lesson.path)]]
@@ -338,16 +364,20 @@ def course_context(*, course: CoursePage, user) -> dict:
     }
 
 
-def _quiz_feedback(*, lesson: LessonPage, user) -> dict:
-    """quiz id → the learner's latest attempt with per-question correctness and explanations."""
+def _quiz_results(*, lesson: LessonPage, user) -> tuple[dict, dict[str, int]]:
+    """The learner's quiz results on the lesson (kept on the default language's lesson), in one query (none
+    for a lesson without quizzes): quiz id → the latest attempt with per-question correctness and
+    explanations, and quiz id → how many attempts were made at it (orders the answers of the next one)."""
     quizzes = {block.value["quiz_id"]: block.value for block in lesson.body if block.block_type == "quiz"}
     if not quizzes or not user.is_authenticated:
-        return {}
+        return {}, {}
     feedback: dict = {}
+    counts: dict[str, int] = {}
     attempts = QuizAttempt.objects.filter(
         user=user, lesson__translation_key=lesson.translation_key, quiz_id__in=quizzes
     )
     for attempt in attempts.order_by("-created_at", "-pk"):
+        counts[attempt.quiz_id] = counts.get(attempt.quiz_id, 0) + 1
         if attempt.quiz_id in feedback:
             continue
         quiz = quizzes[attempt.quiz_id]
@@ -362,33 +392,47 @@ def _quiz_feedback(*, lesson: LessonPage, user) -> dict:
             )
         ]
         feedback[attempt.quiz_id] = {"attempt": attempt, "questions": questions}
-    return feedback
+    return feedback, counts
 
 
-def _quiz_attempt_counts(*, lesson: LessonPage, user) -> dict[str, int]:
-    """quiz id → how many attempts the learner has made at it (orders the answers of the next one)."""
-    if not user.is_authenticated:
-        return {}
-    rows = (
-        QuizAttempt.objects.filter(user=user, lesson__translation_key=lesson.translation_key)
-        .values("quiz_id")
-        .annotate(count=Count("pk"))
-        .values_list("quiz_id", "count")
-    )
-    return dict(rows)
+@dataclass(frozen=True)
+class LessonLink:
+    """A lesson as the lesson page's list of the course's lessons shows it; `is_done` is the reader's."""
+
+    pk: int
+    title: str
+    translation_key: object
+    url: str | None
+    is_done: bool = False
 
 
-def lesson_context(*, lesson: LessonPage, user) -> dict:
+def course_outline(*, course: CoursePage, request: HttpRequest | None = None) -> tuple[LessonLink, ...]:
+    """The course's live lessons, in order, with their addresses for this request's site. The same for
+    every reader until something is published, so remembered per web process (lms.page_memo)."""
+
+    def outline() -> tuple[LessonLink, ...]:
+        return tuple(
+            LessonLink(
+                pk=item.pk, title=item.title, translation_key=item.translation_key, url=item.get_url(request)
+            )
+            for item in course_lessons(course=course).defer_streamfields()
+        )
+
+    host = request.get_host() if request is not None else ""
+    return page_memo(request, "course-outline", (course.pk, host), outline)
+
+
+def lesson_context(*, lesson: LessonPage, user, request: HttpRequest | None = None) -> dict:
     """The lesson page (in any language): its course, the course's lessons with done marks, the previous
     and next lesson, and the learner's latest quiz results (kept on the default language's lesson)."""
     course = lesson.course
-    lessons = list(course_lessons(course=course))
+    outline = course_outline(course=course, request=request)
     done: set = set()
     if user.is_authenticated:
-        done = _done_keys(user=user, lessons=[*lessons, lesson])
+        done = _done_keys(user=user, lessons=[*outline, lesson])
+    lessons = [replace(item, is_done=item.translation_key in done) for item in outline]
+    quiz_feedback, quiz_attempt_counts = _quiz_results(lesson=lesson, user=user)
     position = next((i for i, item in enumerate(lessons) if item.pk == lesson.pk), None)
-    for item in lessons:
-        item.is_done = item.translation_key in done
     previous_lesson = next_lesson = None
     if position is not None:
         previous_lesson = lessons[position - 1] if position > 0 else None
@@ -399,8 +443,8 @@ def lesson_context(*, lesson: LessonPage, user) -> dict:
         "lesson_done": lesson.translation_key in done,
         "previous_lesson": previous_lesson,
         "next_lesson": next_lesson,
-        "quiz_feedback": _quiz_feedback(lesson=lesson, user=user),
-        "quiz_attempt_counts": _quiz_attempt_counts(lesson=lesson, user=user),
+        "quiz_feedback": quiz_feedback,
+        "quiz_attempt_counts": quiz_attempt_counts,
     }
 
 
@@ -408,7 +452,7 @@ def lesson_context(*, lesson: LessonPage, user) -> dict:
 # My learning and certificates
 
 
-def learner_enrolments(*, user) -> list[Enrolment]:
+def learner_enrolments(*, user, request: HttpRequest | None = None) -> list[Enrolment]:
     """The learner's current and completed enrolments, newest first, each with `.progress` (a
     `Progress`) and its certificate. A fixed number of queries whatever the number of enrolments."""
     enrolments = list(
@@ -419,7 +463,7 @@ def learner_enrolments(*, user) -> list[Enrolment]:
     )
     courses = [enrolment.course for enrolment in enrolments]
     completed = {e.course_id for e in enrolments if e.status == Enrolment.Status.COMPLETED}
-    progress = _progress_for(user=user, courses=courses, completed_ids=completed)
+    progress = _progress_for(user=user, courses=courses, completed_ids=completed, request=request)
     for enrolment in enrolments:
         enrolment.progress = progress[enrolment.course_id]
     return enrolments

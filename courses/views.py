@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from lms.consent import study_refusal
+from lms.page_memo import page_memo_site
 
 from . import selectors, services, signals
 from .certificates import certificate_pdf as render_certificate_pdf
@@ -29,7 +30,7 @@ def _error_text(error: ValidationError) -> str:
 def catalogue(request: HttpRequest) -> HttpResponse:
     """The menu's "Catalogue" entry: the live catalogue page, wherever editors put it, with the same
     search and filters (a bookmarked `/learning/catalogue/?q=…` keeps its query)."""
-    page = selectors.catalog_page()
+    page = selectors.catalog_page(request)
     if page is None:
         raise Http404(_("The course catalogue has not been published yet."))
     query = request.GET.urlencode()
@@ -39,12 +40,13 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def my_learning(request: HttpRequest) -> HttpResponse:
+    page_memo_site(request)
     return render(
         request,
         "courses/my_learning.html",
         {
-            "enrolments": selectors.learner_enrolments(user=request.user),
-            "catalog": selectors.catalog_page(),
+            "enrolments": selectors.learner_enrolments(user=request.user, request=request),
+            "catalog": selectors.catalog_page(request),
         },
     )
 

@@ -32,6 +32,8 @@ from django.views.decorators.http import require_POST
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page
 
+from .page_memo import page_memo, page_memo_copy
+
 SERVE_URL_NAME = "wagtail_serve"
 
 
@@ -103,7 +105,7 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def content_fallback(page: Page) -> Locale | None:
+def content_fallback(page: Page, request: HttpRequest | None = None) -> Locale | None:
     """The locale whose content `page` shows instead of the reader's language, or None when the page is
     in the reader's language: an untranslated page (an alias of a page in another locale), or a page
     served in a language that has no content of its own (English when only Russian and Tatar pages
@@ -116,7 +118,8 @@ def content_fallback(page: Page) -> Locale | None:
         original = Page.objects.filter(pk=page.alias_of_id).select_related("locale").first()
         if original is not None and original.locale_id != page.locale_id:
             return original.locale
-    locale = page.locale
+    # Locales change only with a new page-cache generation: remembered (lms.page_memo).
+    locale = page_memo_copy(request, "locale", page.locale_id, lambda: page.locale)
     if reader is not None and locale.language_code != reader:
         return locale
     return None
@@ -126,9 +129,21 @@ def page_alternates(page: Page, request: HttpRequest) -> list[tuple[str, str]]:
     """The `hreflang` alternates of a translated page: (language code, absolute address) for each live
     page of its translation group in a language of its own (aliases, which show another language's text,
     are not translations), then ("x-default", the default language's address). Empty for a page without
-    translations and for an alias: nothing to name then. One query."""
+    translations and for an alias: nothing to name then. One query, once per web process and
+    publication (lms.page_memo)."""
     if page.alias_of_id is not None:
         return []
+    return list(
+        page_memo(
+            request,
+            "page-alternates",
+            (page.pk, request.scheme, request.get_host()),
+            lambda: tuple(_page_alternates(page, request)),
+        )
+    )
+
+
+def _page_alternates(page: Page, request: HttpRequest) -> list[tuple[str, str]]:
     translations = (
         Page.objects.live()
         .public()

@@ -107,14 +107,19 @@ def page_cache_generation() -> int | None:
     """The current generation, started when the cache has none (never set, or evicted) with a value no
     stored page carries, so pages stored before the loss are never served again. (A cache that does not
     answer raises, as every use of the cache does.)"""
-    cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-    return cache.get(GENERATION_KEY)
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
 
 
 def page_cache_purge(**_signal) -> None:
-    """Forget every cached page (a new generation; the old entries are overwritten or expire on their
-    own), once the change commits: a page rendered before that would otherwise be stored under the new
-    one."""
+    """Forget every cached page and remembered fact (a new generation; the old entries are overwritten or
+    expire on their own) at once, so the rest of the changing transaction already sees its change, and
+    again once the change commits: what other requests rendered in between, from what they could still
+    see, is then never served."""
+    _next_generation()
     transaction.on_commit(_next_generation)
 
 

@@ -84,6 +84,8 @@ class PageRouteCacheMiddleware:
         found = cache.get_many([GENERATION_KEY, key])
         generation = found.get(GENERATION_KEY)
         remembered = found.get(key)
+        if generation is not None:
+            request.page_cache_generation = generation  # for lms.page_memo: one read per request
         if generation is not None and remembered is not None and remembered[0] == generation:
             _generation, site_fields, page_id, content_type_id = remembered
             page = _page(page_id, content_type_id)
@@ -94,7 +96,7 @@ class PageRouteCacheMiddleware:
         # The generation before the route: a move committed in between then starts a newer one, and the
         # route found here is never remembered as current.
         if generation is None:
-            generation = page_cache_generation()
+            generation = request.page_cache_generation = page_cache_generation()
         route = Page.route_for_request(request, path)
         site = getattr(request, "_wagtail_site", None)
         if route is None or site is None or generation is None:

@@ -11,9 +11,9 @@ from lms.i18n import content_fallback, page_alternates
 register = template.Library()
 
 
-@register.inclusion_tag("lms/includes/content_fallback.html")
-def content_fallback_notice(page: Page | None) -> dict:
-    locale = content_fallback(page) if isinstance(page, Page) else None
+@register.inclusion_tag("lms/includes/content_fallback.html", takes_context=True)
+def content_fallback_notice(context, page: Page | None) -> dict:
+    locale = content_fallback(page, context.get("request")) if isinstance(page, Page) else None
     if locale is None:
         return {"fallback": None}
     return {"fallback": locale, "language": get_language_info(locale.language_code)["name_translated"]}

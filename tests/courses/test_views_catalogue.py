@@ -87,9 +87,11 @@ def test_catalogue_query_count_is_constant(client, django_assert_max_num_queries
     client.get(catalog.url)  # warm the site-root cache
     with django_assert_max_num_queries(12) as few:
         client.get(catalog.url)
+    budget = len(few.captured_queries)  # read before the next request empties Django's query log
     for _ in range(27):
         CoursePageFactory(parent=track)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    client.get(catalog.url)  # published pages: their remembered facts are read afresh once
+    with django_assert_max_num_queries(budget):
         response = client.get(catalog.url)
     assert len(response.context["courses"]) == 30
 

@@ -26,7 +26,7 @@ def test_ten_thousand_rows_show_progress_before_they_commit(client, settings, tm
     url = redis_url()
     queue = f"import-test-{uuid.uuid4().hex[:8]}"
     # The web side reads progress from the same Redis the worker writes it to.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": url}}
     region = Region.objects.get(code="kazan")
     lyceum = Lyceum.objects.create(region=region, code="progress-lyceum", name="Progress lyceum")
     coordinator = User.objects.create_user(email="coordinator@example.test", password="x")

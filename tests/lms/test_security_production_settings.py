@@ -14,7 +14,7 @@ def test_production_starts_with_everything_set():
     assert loaded.returncode == 0, loaded.stderr
     assert loaded.values["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert loaded.values["EMAIL_HOST"] == "mail.example"
-    assert loaded.values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert loaded.values["CACHES"]["default"]["BACKEND"] == "django_redis.cache.RedisCache"
 
 
 @pytest.mark.parametrize("extra", [{}, {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}])

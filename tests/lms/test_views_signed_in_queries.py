@@ -1,6 +1,7 @@
 """What a signed-in page costs the database once its user has opened one page before: the session comes
 from the cache, the menu's role checks and the editor-bar permission are remembered per user, the page
-an address leads to is remembered (lms.page_routes), and re-reading a lesson records no visit. Budgets
+an address leads to is remembered (lms.page_routes), so are facts about published pages
+(lms.page_memo), and re-reading a lesson records no visit. Budgets
 for the pages a deadline evening is made of: a lesson, My learning and a coordinator's dashboard."""
 
 import pytest
@@ -44,11 +45,12 @@ def lesson(client):
 
 
 def test_lesson_query_budget(client, lesson, django_assert_max_num_queries):
-    """A lesson read again costs at most 13 queries (a plain lesson cost 33): no session, routing, menu
-    or visit queries, only the page, its restrictions and translations, its course and the learner's
-    own records and quiz results."""
+    """A lesson read again costs at most 5 queries (a plain lesson cost 33): no session, routing, menu
+    or visit queries, and its course, lesson list, restrictions and translations remembered
+    (lms.page_memo): only the user, the page, the enrolment and the learner's progress and quiz
+    attempts."""
     assert client.get(lesson.url).status_code == 200
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(5):
         assert client.get(lesson.url).status_code == 200
 
 
@@ -66,10 +68,11 @@ def test_rereading_an_unfinished_lesson_writes_nothing(client, lesson):
 
 
 def test_my_learning_query_budget(client, lesson, django_assert_max_num_queries):
-    """My learning opened again costs at most 7 queries (it cost 13)."""
+    """My learning opened again costs at most 3 queries (it cost 13): the user, the enrolments and the
+    learner's progress (the courses' lessons, the catalogue page and the site are remembered)."""
     url = reverse("courses:my_learning")
     assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(3):
         assert client.get(url).status_code == 200
 
 

@@ -4,6 +4,7 @@ schedules (coalesced per lyceum), "behind schedule" at risk, and the dashboard c
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -121,23 +122,45 @@ def test_behind_schedule_counts_as_at_risk(client, network):
 def test_dashboard_is_served_from_cache_until_numbers_or_plans_change(
     client, network, django_assert_max_num_queries
 ):
-    """A repeat view of a dashboard reads no summary table; a refresh or a new plan shows at once."""
+    """A repeat view of a dashboard reads no summary table (and its tables, rendered once, are kept too);
+    a refresh or a new plan shows at once, in the numbers and on the page."""
     client.force_login(network.coord_a)
     url = "/network/dashboard/regions/kazan/"
-    assert client.get(url).context["totals"]["enrolments"] == 2
+    enrolments_card = re.compile(r'stat-label">Enrolments</div><div class="fs-4">(\d+)<')
+    first = client.get(url)
+    assert first.context["totals"]["enrolments"] == 2
+    assert enrolments_card.findall(first.content.decode()) == ["2"]
     with django_assert_max_num_queries(10) as cached:  # session, user, roles, scope, menu
         client.get(url)
     assert not any("lyceums_lyceumstats" in q["sql"] for q in cached.captured_queries)
 
     _enrol(network.student_a, make_course(track=network.track, slug="web-3"), network.lyceum_a)
     stats_refresh()
-    assert client.get(url).context["totals"]["enrolments"] == 3
+    refreshed = client.get(url)
+    assert refreshed.context["totals"]["enrolments"] == 3
+    assert enrolments_card.findall(refreshed.content.decode()) == ["3"]
 
     plan_set(
         lyceum=network.lyceum_a, track=network.track, year=timezone.localdate().year, planned_enrolments=9
     )
-    [plan] = client.get(url).context["plan_rows"]
+    planned = client.get(url)
+    [plan] = planned.context["plan_rows"]
     assert (plan["planned"], plan["actual"]) == (9, 3)
+    assert '<td class="text-end">9</td><td class="text-end">3</td>' in planned.content.decode()
+
+
+def test_dashboard_tables_are_kept_per_scope_and_language(client, network):
+    """The kept tables of one municipality are never shown on another's dashboard, nor in another
+    language."""
+    client.force_login(network.admin)
+    kazan = client.get("/network/dashboard/regions/kazan/").content.decode()
+    chelny = client.get(f"/network/dashboard/regions/{network.lyceum_b.region.code}/").content.decode()
+    assert network.lyceum_a.name in kazan
+    assert network.lyceum_a.name not in chelny
+    assert network.lyceum_b.name in chelny
+    russian = client.get("/network/dashboard/regions/kazan/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Лицеи" in russian
+    assert "Lyceums</h2>" not in russian
 
 
 def test_a_refresh_that_cannot_be_queued_is_asked_for_again_by_the_next_change(network, monkeypatch):
