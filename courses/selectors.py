@@ -419,7 +419,7 @@ def course_outline(*, course: CoursePage, request: HttpRequest | None = None) ->
         )
 
     host = request.get_host() if request is not None else ""
-    return page_memo(request, "course-outline", (course.pk, host), outline)
+    return page_memo(request, "course-outline", (course.pk, host, translation.get_language()), outline)
 
 
 def lesson_context(*, lesson: LessonPage, user, request: HttpRequest | None = None) -> dict:

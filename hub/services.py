@@ -174,8 +174,8 @@ def hub_user_delete(*, user_id: int) -> bool:
         _deletion_tried(deletion_id=deletion.pk, error="The account is active again: nothing deleted.")
         return False
     if not settings.JUPYTERHUB_API_TOKEN:
+        # Not an attempt: a portal without a hub has no user to delete there (nothing counts as failing).
         logger.warning("hub user of %s not deleted: no JUPYTERHUB_API_TOKEN, so no hub", user_id)
-        _deletion_tried(deletion_id=deletion.pk, error="No JupyterHub configured (JUPYTERHUB_API_TOKEN).")
         return False
     try:
         # No page budget: a worker may wait while the hub stops the server.

@@ -22,7 +22,8 @@ What keeps it correct:
   cannot fill the cache;
 - the CSRF token of a stored page is replaced, at each serving, by a fresh one for the visitor, whose
   CSRF cookie is set as the CSRF middleware would: visitors never share a token;
-- publishing, unpublishing, moving or deleting any page, or adding or removing a view restriction,
+- publishing, unpublishing, moving or deleting any page, saving a page live without publishing it (an
+  alias, such as a translation Wagtail keeps in step), or adding or removing a view restriction,
   starts a new generation (a change to one lesson alters its course page, the catalogue and the home
   page): each stored page carries the generation it was rendered in and is served only in that one, so
   nothing stale is served.
@@ -51,7 +52,7 @@ from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from wagtail import hooks
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page, PageViewRestriction, get_page_models
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 GENERATION_KEY = "page-cache:generation"
@@ -116,11 +117,27 @@ def page_cache_generation() -> int | None:
 
 def page_cache_purge(**_signal) -> None:
     """Forget every cached page and remembered fact (a new generation; the old entries are overwritten or
-    expire on their own) at once, so the rest of the changing transaction already sees its change, and
-    again once the change commits: what other requests rendered in between, from what they could still
-    see, is then never served."""
+    expire on their own) once the change commits, so nothing rendered from the data before it is served
+    afterwards. Inside a transaction, also at once, so the rest of that transaction already sees its
+    own change; what other requests render meanwhile, from what they can still see, is forgotten at the
+    commit (one new generation then, however many pages the transaction changed). A cache that fails at
+    the commit is logged, not raised (the change is committed; lms.page_memo forgets its facts after a
+    few minutes anyway)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _next_generation()  # autocommit: the change is already visible to everyone
+        return
     _next_generation()
-    transaction.on_commit(_next_generation)
+    if not any(callback is _next_generation for _ids, callback, _robust in connection.run_on_commit):
+        transaction.on_commit(_next_generation, robust=True)
+
+
+def _page_created(sender, instance: Page, created: bool, **_signal) -> None:
+    """A page that is live as it is saved without being published (an alias, such as the translations
+    Wagtail keeps in step with a new page; a page added live in code) changes the tree as a publication
+    does."""
+    if instance.live and (created or instance.alias_of_id is not None):
+        page_cache_purge()
 
 
 def page_cache_connect() -> None:
@@ -130,6 +147,8 @@ def page_cache_connect() -> None:
     page_unpublished.connect(page_cache_purge, dispatch_uid="page-cache-unpublished")
     post_page_move.connect(page_cache_purge, dispatch_uid="page-cache-moved")
     post_delete.connect(page_cache_purge, sender=Page, dispatch_uid="page-cache-deleted")
+    for model in {Page, *get_page_models()}:
+        post_save.connect(_page_created, sender=model, dispatch_uid=f"page-cache-created-{model._meta.label}")
     # Making a published page private publishes nothing: its public copy must go all the same.
     post_save.connect(page_cache_purge, sender=PageViewRestriction, dispatch_uid="page-cache-restricted")
     post_delete.connect(page_cache_purge, sender=PageViewRestriction, dispatch_uid="page-cache-unrestricted")

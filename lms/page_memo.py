@@ -16,14 +16,15 @@ What keeps it correct:
   filed under the generation that publication ends;
 - only facts about published pages that are the same for every reader are kept (never anything of a
   user's), as plain values or copies: a caller cannot change what the next request gets;
-- each process keeps at most MEMO_ENTRIES facts (the least recently used go first), and those of an
-  older generation are never read again.
+- each process keeps at most MEMO_ENTRIES facts (the least recently used go first) for MEMO_SECONDS at
+  most, and those of an older generation are never read again.
 """
 
 from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
@@ -37,6 +38,9 @@ from .page_cache import page_cache_generation
 T = TypeVar("T")
 
 MEMO_ENTRIES = 4096
+# A fact is computed again after this long in any case: a generation whose successor could not be
+# started (the cache failed at a publication's commit) is not trusted for longer.
+MEMO_SECONDS = 300
 _MISSING = object()
 
 _entries: OrderedDict[tuple, object] = OrderedDict()
@@ -62,25 +66,42 @@ def page_memo(request: HttpRequest | None, name: str, key: Hashable, compute: Ca
     if generation is None:
         return compute()
     entry = (generation, name, key)
+    now = time.monotonic()
     with _lock:
-        value = _entries.get(entry, _MISSING)
-        if value is not _MISSING:
+        found = _entries.get(entry)
+        if found is not None and found[0] > now:
             _entries.move_to_end(entry)
-            return value
+            return found[1]
     value = compute()
     with _lock:
-        _entries[entry] = value
+        _entries[entry] = (now + MEMO_SECONDS, value)
         _entries.move_to_end(entry)
         while len(_entries) > MEMO_ENTRIES:
             _entries.popitem(last=False)
     return value
 
 
+def _detached(instance):
+    """A shallow copy of a model instance that shares no related objects with it (its cached parent,
+    prefetched and related instances are left out: they are loaded again if asked for)."""
+    duplicate = copy.copy(instance)
+    duplicate.__dict__.pop("_cached_parent_obj", None)
+    duplicate.__dict__.pop("_prefetched_objects_cache", None)
+    duplicate._state.fields_cache = {}
+    return duplicate
+
+
 def page_memo_copy(request: HttpRequest | None, name: str, key: Hashable, compute: Callable[[], T]) -> T:
-    """`page_memo` for a model instance (or None): each caller gets its own shallow copy, so an
-    attribute set on it for one request (a done mark, a cached relation) is not seen by the next."""
-    value = page_memo(request, name, key, compute)
-    return copy.copy(value) if value is not None else None
+    """`page_memo` for a model instance (or None): what is kept, and what each caller gets, is a copy
+    that shares no related objects, so an attribute set on it for one request (a done mark, a cached
+    relation) is not seen by the next. (Field values are shared: a StreamField's value is only read.)"""
+
+    def detached():
+        value = compute()
+        return _detached(value) if value is not None else None
+
+    value = page_memo(request, name, key, detached)
+    return _detached(value) if value is not None else None
 
 
 def page_memo_site(request: HttpRequest) -> Site | None:

@@ -90,7 +90,7 @@ def test_catalogue_query_count_is_constant(client, django_assert_max_num_queries
     budget = len(few.captured_queries)  # read before the next request empties Django's query log
     for _ in range(27):
         CoursePageFactory(parent=track)
-    client.get(catalog.url)  # published pages: their remembered facts are read afresh once
+    client.get(catalog.url)  # new pages: the remembered facts about the tree are read afresh once
     with django_assert_max_num_queries(budget):
         response = client.get(catalog.url)
     assert len(response.context["courses"]) == 30
