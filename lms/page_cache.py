@@ -123,12 +123,12 @@ def page_cache_purge(**_signal) -> None:
     commit (one new generation then, however many pages the transaction changed). A cache that fails at
     the commit is logged, not raised (the change is committed; lms.page_memo forgets its facts after a
     few minutes anyway)."""
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        _next_generation()  # autocommit: the change is already visible to everyone
-        return
     _next_generation()
-    if not any(callback is _next_generation for _ids, callback, _robust in connection.run_on_commit):
+    connection = transaction.get_connection()
+    # In autocommit the change is already visible to everyone: once is enough.
+    if connection.in_atomic_block and not any(
+        callback is _next_generation for _ids, callback, _robust in connection.run_on_commit
+    ):
         transaction.on_commit(_next_generation, robust=True)
 
 
